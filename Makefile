@@ -1,0 +1,38 @@
+# clsdata: `make run` (set up + ingest the fixtures), `make test` (set up + pass the tests).
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export PREFECT_HOME ?= $(CURDIR)/.prefect
+
+.PHONY: setup run test lint schema clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "clsdata: $(PYTHON) not found (Python 3.11 is required)" >&2; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python requirements.lock pyproject.toml
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/python -c "import spacy; spacy.load('fr_core_news_sm')" 
+	touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv and install the pinned dependencies (idempotent)
+
+run: setup  ## ingest fixtures/ into warehouse/cls.duckdb through the Prefect flow and print the summary
+	$(BIN)/clsdata run --source fixtures --db warehouse/cls.duckdb
+
+test: setup  ## the whole test suite
+	$(BIN)/python -m pytest
+
+lint: setup  ## ruff + mypy
+	$(BIN)/ruff check pipeline schemas warehouse flows clsdata tests
+	$(BIN)/mypy
+
+schema: setup  ## re-export schemas/contract_extraction.schema.json from the pydantic models
+	$(BIN)/python -m schemas.export
+
+clean:
+	rm -rf $(VENV) .pytest_cache warehouse/cls.duckdb .prefect

@@ -1,0 +1,1 @@
+"""clsdata command-line interface (a thin skin over pipeline/, warehouse/ and flows/)."""

@@ -1,0 +1,12 @@
+"""clsdata extraction pipeline: file -> pages -> blocks -> contract tree -> validated records.
+
+Stages (one module each, pure functions named `x_to_y`, I/O only at the edges):
+  layout.py   pdf_to_pages        PDF file -> pages of positioned words and marks (the only pdfplumber import)
+  html.py     html_to_blocks      HTML page -> blocks (selectolax)
+  blocks.py   pages_to_blocks     pages -> blocks in reading order, running headers/footers set aside
+  segment.py  blocks_to_tree      blocks -> contract tree (axes > objectives > actions, years, metadata)
+  nlp.py      tree_to_mentions    spaCy: partners and target publics
+  extract.py  file_to_extraction  the whole chain, returning a validated schemas.ContractExtraction
+"""
+
+EXTRACTOR_VERSION = "0.1.0"

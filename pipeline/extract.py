@@ -1,0 +1,144 @@
+"""The whole extraction chain for one file: bytes -> validated schemas.ContractExtraction.
+
+    file ──sniff──> PDF  ──(child process, time/memory limits)── layout.pdf_to_pages
+                                                  └── blocks.pages_to_document ──┐
+                    HTML ── html.html_to_document ───────────────────────────────┤
+                                      segment.document_to_tree <─────────────────┘
+                                      nlp.texts_to_mentions (spaCy)
+                                      tree_to_extraction -> pydantic validation
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from pipeline import EXTRACTOR_VERSION, errors
+from pipeline.blocks import pages_to_document
+from pipeline.html import html_to_document
+from pipeline.isolate import DEFAULT_TIMEOUT_S, pdf_to_pages_isolated
+from pipeline.model import Box, Document
+from pipeline.nlp import acronyms, aggregate, texts_to_mentions
+from pipeline.segment import Node, NotACLS, Tree, document_to_tree
+from schemas.extraction import (
+    Action,
+    Axis,
+    BBox,
+    ContractExtraction,
+    ContractInfo,
+    DocumentInfo,
+    ExtractionWarning,
+    Objective,
+    PartnerMention,
+    PublicMention,
+)
+
+PDF, HTML = "application/pdf", "text/html"
+
+
+def read_file(path: Path) -> bytes:
+    name = str(path)
+    if not path.exists():
+        raise errors.DocumentError(name, errors.MISSING)
+    if path.is_dir():
+        raise errors.DocumentError(name, errors.UNREADABLE, "is a directory")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise errors.DocumentError(name, errors.UNREADABLE, exc.strerror or str(exc)) from exc
+
+
+def sniff_media_type(data: bytes, path: str) -> str:
+    head = data[:1024]
+    if b"%PDF-" in head:
+        return PDF
+    text = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith((b"<!doctype html", b"<html")) or b"<html" in text[:1024]:
+        return HTML
+    raise errors.DocumentError(path, errors.NOT_PDF, "no %PDF- header and no <html> tag")
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _bbox(box: Box | None) -> BBox | None:
+    if box is None:
+        return None
+    return BBox(x0=round(box.x0, 2), top=round(box.top, 2), x1=round(box.x1, 2), bottom=round(box.bottom, 2))
+
+
+def file_to_document(path: Path, data: bytes, media_type: str, timeout_s: float) -> Document:
+    name = str(path)
+    if media_type == HTML:
+        return html_to_document(data.decode("utf-8", errors="replace"))
+    pages = pdf_to_pages_isolated(path, timeout_s=timeout_s)
+    if not pages:
+        raise errors.DocumentError(name, errors.CORRUPT, "no pages")
+    if sum(p.chars for p in pages) == 0:
+        raise errors.DocumentError(name, errors.NO_TEXT, f"{len(pages)} pages without characters")
+    unmapped = sum(p.unmapped_chars for p in pages)
+    if unmapped > 0.5 * sum(p.chars for p in pages):
+        raise errors.DocumentError(name, errors.NO_TEXT, f"{unmapped} glyphs without a Unicode mapping")
+    return pages_to_document(pages)
+
+
+def tree_to_extraction(tree: Tree, doc: Document, info: DocumentInfo) -> ContractExtraction:
+    item_nodes = [*tree.axes, *tree.objectives, *tree.actions]
+    block_texts = [b.text for b in doc.blocks]
+    all_mentions = texts_to_mentions([*block_texts, *(n.title for n in tree.actions)])
+    block_mentions, action_mentions = all_mentions[: len(block_texts)], all_mentions[len(block_texts):]
+    partners, publics = aggregate((b.page, m) for b, m in zip(doc.blocks, block_mentions, strict=True))
+    acr = acronyms()
+    page = {id(n): n.block.page for n in item_nodes}
+
+    def common(n: Node) -> dict[str, object]:
+        return {"number": n.number, "title": n.title, "page": page[id(n)], "bbox": _bbox(n.block.box)}
+
+    return ContractExtraction(
+        extractor_version=EXTRACTOR_VERSION,
+        document=info,
+        contract=ContractInfo(
+            document_kind=tree.document_kind, territory=tree.territory,  # type: ignore[arg-type]
+            period_start=tree.period_start, period_end=tree.period_end, signed_on=tree.signed_on,
+            declared_axes=tree.declared_axes, declared_actions=tree.declared_actions,
+        ),
+        axes=[Axis(**common(n)) for n in tree.axes],  # type: ignore[arg-type]
+        objectives=[Objective(**common(n), axis=n.axis) for n in tree.objectives],  # type: ignore[arg-type]
+        actions=[
+            Action(**common(n), axis=n.axis, objective=n.objective, years=n.years,  # type: ignore[arg-type]
+                   partners=list(m.partners), publics=list(m.publics))
+            for n, m in zip(tree.actions, action_mentions, strict=True)
+        ],
+        partners=[PartnerMention(name=k, acronym=acr.get(k), mentions=len(v), pages=sorted(set(v)))
+                  for k, v in partners.items()],
+        publics=[PublicMention(label=k, mentions=len(v), pages=sorted(set(v))) for k, v in publics.items()],
+        warnings=[ExtractionWarning(code=c, message=m) for c, m in tree.warnings],
+    )
+
+
+def file_to_extraction(path: Path, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> ContractExtraction:
+    """Extract one PDF or HTML file. Raises errors.DocumentError naming the file and the reason."""
+    path = Path(path)
+    name = str(path)
+    data = read_file(path)
+    media_type = sniff_media_type(data, name)
+    doc = file_to_document(path, data, media_type, timeout_s)
+    info = DocumentInfo(sha256=sha256_bytes(data), path=name, media_type=media_type,  # type: ignore[arg-type]
+                        pages=doc.pages)
+    try:
+        tree = document_to_tree(doc)
+    except NotACLS as exc:
+        raise errors.DocumentError(name, errors.NOT_CLS, str(exc)) from exc
+    try:
+        return tree_to_extraction(tree, doc, info)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise errors.DocumentError(name, errors.INVALID, f"{first['loc']}: {first['msg']}") from exc
+
+
+def today() -> date:
+    return date.today()

@@ -1,0 +1,84 @@
+"""HTML page -> blocks, through a real HTML parser (selectolax/lexbor), into the same block model as PDFs.
+
+Headings keep their level (h1..h6, bold); list items become bullets, items of ordered lists keep their
+number ("3. …"); navigation, scripts and styles are left out. HTML has no pages: every block is on page 1
+and has no bounding box.
+"""
+
+from __future__ import annotations
+
+import re
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from pipeline.blocks import LIGATURES
+from pipeline.model import Block, Document
+
+SKIP = {"script", "style", "noscript", "nav", "svg", "template", "button", "form", "iframe", "head"}
+BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "figcaption", "dt", "dd",
+              "blockquote", "caption", "summary", "pre", "address"}
+CONTAINERS = {"div", "section", "article", "main", "aside", "header", "footer", "body", "ul", "ol", "table",
+              "tbody", "thead", "tr", "figure", "dl", "details", "a", "span", "html"}
+BODY_SIZE = 10.0
+HEADING_SIZE = {1: 24.0, 2: 18.0, 3: 14.0, 4: 12.0, 5: 11.0, 6: 10.5}
+
+
+def _text(node: LexborNode) -> str:
+    text = node.text(deep=True, separator=" ", strip=False)
+    return re.sub(r"\s+", " ", text.translate(LIGATURES)).strip()
+
+
+_BLOCK_SELECTOR = ",".join(sorted(BLOCK_TAGS | {"div", "ul", "ol", "table", "section", "article", "main",
+                                                  "figure", "aside", "header", "footer"}))
+
+
+def _has_block_child(node: LexborNode) -> bool:
+    return any(d.mem_id != node.mem_id for d in node.css(_BLOCK_SELECTOR))
+
+
+def html_to_document(html: str) -> Document:
+    tree = LexborHTMLParser(html)
+    root = tree.body or tree.root
+    blocks: list[Block] = []
+
+    def emit(text: str, kind: str, level: int | None, bold: bool) -> None:
+        if text:
+            size = HEADING_SIZE.get(level or 0, BODY_SIZE)
+            blocks.append(Block(text=text, kind=kind, page=1, box=None, size=size, bold=bold,  # type: ignore[arg-type]
+                                region=len(blocks), level=level))
+
+    def walk(node: LexborNode) -> None:
+        for child in node.iter(include_text=False):
+            tag = child.tag
+            if tag in SKIP or tag is None or tag.startswith("-"):
+                continue
+            if tag in {"h1", "h2", "h3", "h4", "h5", "h6"}:
+                emit(_text(child), "text", int(tag[1]), True)
+            elif tag == "li":
+                parent = child.parent
+                if _has_block_child(child):
+                    walk(child)
+                    continue
+                text = _text(child)
+                if parent is not None and parent.tag == "ol":
+                    siblings = [c for c in parent.iter(include_text=False) if c.tag == "li"]
+                    start = int(parent.attributes.get("start") or 1)
+                    number = start + next(i for i, c in enumerate(siblings) if c.mem_id == child.mem_id)
+                    emit(f"{number}. {text}", "text", None, False)
+                else:
+                    emit(text, "bullet", None, False)
+            elif tag in BLOCK_TAGS:
+                if _has_block_child(child):
+                    walk(child)
+                else:
+                    strong = child.css_first("strong, b")
+                    bold = strong is not None and _text(strong) == _text(child)
+                    emit(_text(child), "text", None, bold)
+            elif tag in CONTAINERS or tag not in BLOCK_TAGS:
+                if _has_block_child(child):
+                    walk(child)
+                else:
+                    emit(_text(child), "text", None, False)
+
+    walk(root)
+    return Document(blocks=tuple(blocks), furniture=(), pages=1, body_size=BODY_SIZE)

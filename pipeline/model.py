@@ -1,0 +1,117 @@
+"""Typed objects passed between stages (internal; the public contract is in schemas/)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+    @property
+    def width(self) -> float:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+    def union(self, other: Box) -> Box:
+        return Box(min(self.x0, other.x0), min(self.top, other.top), max(self.x1, other.x1),
+                   max(self.bottom, other.bottom))
+
+    def x_overlap(self, other: Box) -> float:
+        return min(self.x1, other.x1) - max(self.x0, other.x0)
+
+    def y_overlap(self, other: Box) -> float:
+        return min(self.bottom, other.bottom) - max(self.top, other.top)
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """A run of characters with one font, as positioned on the page."""
+
+    text: str
+    box: Box
+    font: str
+    size: float
+    bold: bool
+    italic: bool = False
+    upright: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A small filled vector shape (a drawn bullet) or a filled background rectangle."""
+
+    box: Box
+    kind: Literal["dot", "fill"]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    number: int  # 1-based
+    width: float
+    height: float
+    words: tuple[Word, ...]
+    marks: tuple[Mark, ...] = ()
+    chars: int = 0
+    unmapped_chars: int = 0  # glyphs without a Unicode mapping (cid:, U+FFFD)
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    words: tuple[Word, ...]
+    box: Box
+    page: int
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def size(self) -> float:
+        sized = [w for w in self.words if any(c.isalnum() for c in w.text)] or list(self.words)
+        return max(sized, key=lambda w: len(w.text)).size
+
+    @property
+    def bold(self) -> bool:
+        letters = [w for w in self.words if any(c.isalpha() for c in w.text)]
+        if not letters:
+            return all(w.bold for w in self.words)
+        return sum(len(w.text) for w in letters if w.bold) > 0.6 * sum(len(w.text) for w in letters)
+
+
+BlockKind = Literal["text", "bullet", "year"]
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A unit of text in reading order: a paragraph, a heading, a list item, or a year label/tile."""
+
+    text: str
+    kind: BlockKind
+    page: int
+    box: Box | None
+    size: float
+    bold: bool
+    region: int = 0  # index of the leaf region (column/cell) the block came from
+    year: int | None = None  # for kind == "year"
+    lines: int = 1
+    level: int | None = None  # HTML heading level (1-6) when known
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """Blocks of a whole document plus what was set aside (running headers/footers, page numbers)."""
+
+    blocks: tuple[Block, ...]
+    furniture: tuple[str, ...] = ()
+    pages: int = 0
+    body_size: float = 10.0
+    notes: tuple[str, ...] = field(default=())

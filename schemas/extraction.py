@@ -1,0 +1,144 @@
+"""The extraction contract: what `clsdata extract --format json` prints and what the warehouse loads.
+
+Stable and documented: any change to field names or meanings bumps SCHEMA_VERSION and is exported to
+`schemas/contract_extraction.schema.json` (a test keeps the file in sync with these models).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SCHEMA_VERSION = "1.0"
+
+YEAR_MIN, YEAR_MAX = 1990, 2100
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BBox(_Model):
+    """A box on a PDF page, in points, origin at the top-left corner of the page (pdfplumber's convention)."""
+
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BBox:
+        if self.x1 < self.x0 or self.bottom < self.top:
+            raise ValueError(f"bbox corners out of order: {self}")
+        return self
+
+
+class DocumentInfo(_Model):
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the file's bytes")
+    path: str = Field(description="Path of the file as given to the extractor")
+    media_type: Literal["application/pdf", "text/html"]
+    pages: int = Field(ge=0, description="Number of pages (1 for an HTML page)")
+
+
+class ContractInfo(_Model):
+    document_kind: Literal["contract", "overview"] = Field(
+        description="'contract' for one territory's CLS; 'overview' for a page about CLS in general"
+    )
+    territory: str | None = Field(description="The contracting territory as named in the document")
+    period_start: int | None = Field(default=None, ge=YEAR_MIN, le=YEAR_MAX)
+    period_end: int | None = Field(default=None, ge=YEAR_MIN, le=YEAR_MAX)
+    signed_on: date | None = None
+    declared_axes: int | None = Field(default=None, ge=0, description="Axis count the document states")
+    declared_actions: int | None = Field(default=None, ge=0, description="Action count the document states")
+
+    @model_validator(mode="after")
+    def _period(self) -> ContractInfo:
+        if self.period_start and self.period_end and self.period_start > self.period_end:
+            raise ValueError(f"period starts after it ends: {self.period_start}-{self.period_end}")
+        return self
+
+
+class _Item(_Model):
+    number: str | None = Field(description="Number as printed ('Axe 2' -> '2'); for unnumbered axes, their order")
+    title: str = Field(min_length=1, description="Title as printed, without its leading numbering")
+    page: int | None = Field(ge=1, description="1-based page where the title starts")
+    bbox: BBox | None = Field(description="Box of the title on that page (null for HTML sources)")
+
+
+class Axis(_Item):
+    """Top-level strategic heading of the action plan (Axe, Orientation, Enjeu, thematic table title)."""
+
+
+class Objective(_Item):
+    """Level between axis and action (Priorité N, Objectif …)."""
+
+    axis: str | None = Field(description="`number` of the objective's axis")
+
+
+class Action(_Item):
+    """A leaf item the contract commits to."""
+
+    axis: str | None = Field(description="`number` of the action's axis")
+    objective: str | None = Field(description="`title` of the action's objective")
+    years: list[int] = Field(description="Years the document schedules the action for; [] when none")
+    partners: list[str] = Field(default_factory=list, description="Canonical names of partners in the title")
+    publics: list[str] = Field(default_factory=list, description="Target publics named in the title")
+
+    @model_validator(mode="after")
+    def _years(self) -> Action:
+        bad = [y for y in self.years if not YEAR_MIN <= y <= YEAR_MAX]
+        if bad:
+            raise ValueError(f"implausible years {bad} on action {self.title!r}")
+        return self
+
+
+class PartnerMention(_Model):
+    name: str = Field(description="Canonical name (e.g. 'Caisse primaire d'assurance maladie')")
+    acronym: str | None = None
+    mentions: int = Field(ge=1)
+    pages: list[int]
+
+
+class PublicMention(_Model):
+    label: str = Field(description="Controlled-vocabulary label of a target public (e.g. 'jeunes')")
+    mentions: int = Field(ge=1)
+    pages: list[int]
+
+
+class ExtractionWarning(_Model):
+    code: str = Field(description="UPPER_SNAKE code, e.g. DECLARED_ACTIONS_MISMATCH")
+    message: str
+
+
+class ContractExtraction(_Model):
+    """Everything extracted from one published document."""
+
+    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    extractor_version: str
+    document: DocumentInfo
+    contract: ContractInfo
+    axes: list[Axis]
+    objectives: list[Objective]
+    actions: list[Action]
+    partners: list[PartnerMention]
+    publics: list[PublicMention]
+    warnings: list[ExtractionWarning]
+
+    @model_validator(mode="after")
+    def _references(self) -> ContractExtraction:
+        axis_numbers = {a.number for a in self.axes}
+        objective_titles = {o.title for o in self.objectives}
+        for item in [*self.objectives, *self.actions]:
+            if item.axis is not None and item.axis not in axis_numbers:
+                raise ValueError(f"{item.title!r} refers to unknown axis {item.axis!r}")
+        for action in self.actions:
+            if action.objective is not None and action.objective not in objective_titles:
+                raise ValueError(f"action {action.title!r} refers to unknown objective {action.objective!r}")
+        if self.contract.document_kind == "overview" and (self.axes or self.actions):
+            raise ValueError("an overview document carries no axes or actions")
+        for item in [*self.axes, *self.objectives, *self.actions]:
+            if item.page is not None and item.page > max(self.document.pages, 1):
+                raise ValueError(f"{item.title!r} is on page {item.page} of a {self.document.pages}-page file")
+        return self

@@ -1,0 +1,64 @@
+"""Reviewed gold (`fixtures/<slug>/gold.yaml`): the truth extraction is measured against."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _Gold(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GoldContract(_Gold):
+    document_kind: Literal["contract", "overview"]
+    territory: str | None
+    period_start: int | None = None
+    period_end: int | None = None
+    signed_on: date | None = None
+    declared_axes: int | None = None
+    declared_actions: int | None = None
+
+
+class GoldAxis(_Gold):
+    number: str | None
+    title: str = Field(min_length=1)
+    page: int | None = None
+
+
+class GoldObjective(GoldAxis):
+    axis: str | None
+
+
+class GoldAction(GoldAxis):
+    axis: str | None
+    objective: str | None
+    years: list[int] = Field(default_factory=list)
+
+
+class Gold(_Gold):
+    contract: GoldContract
+    axes: list[GoldAxis] = Field(default_factory=list)
+    objectives: list[GoldObjective] = Field(default_factory=list)
+    actions: list[GoldAction] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references(self) -> Gold:
+        numbers = {a.number for a in self.axes}
+        titles = {o.title for o in self.objectives}
+        for item in [*self.objectives, *self.actions]:
+            if item.axis is not None and item.axis not in numbers:
+                raise ValueError(f"gold item {item.title!r} refers to unknown axis {item.axis!r}")
+        for action in self.actions:
+            if action.objective is not None and action.objective not in titles:
+                raise ValueError(f"gold action {action.title!r} refers to unknown objective {action.objective!r}")
+        return self
+
+    @classmethod
+    def from_file(cls, path: Path) -> Gold:
+        with path.open(encoding="utf-8") as fh:
+            return cls.model_validate(yaml.safe_load(fh))

@@ -1,0 +1,64 @@
+"""Golden tests: extraction of every fixture source against its reviewed gold, item by item."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from schemas.gold import Gold
+from tests.conftest import SOURCES, extraction_of
+
+
+def _norm(text: str | None) -> str | None:
+    return None if text is None else re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
+
+
+def _rows(items: list, fields: tuple[str, ...], pages: bool) -> list[str]:
+    out = []
+    for item in items:
+        values = [repr(_norm(v) if isinstance(v, str) else v) for v in (getattr(item, f) for f in fields)]
+        if pages:
+            values.append(f"p{item.page}")
+        out.append(" | ".join(values))
+    return out
+
+
+def _compare(kind: str, gold_rows: list[str], got_rows: list[str]) -> list[str]:
+    if gold_rows == got_rows:
+        return []
+    diff = difflib.unified_diff(gold_rows, got_rows, fromfile=f"gold {kind}", tofile=f"extracted {kind}",
+                                lineterm="", n=1)
+    return list(diff)
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_extraction_matches_gold(source: Path) -> None:
+    gold = Gold.from_file(source.parent / "gold.yaml")
+    got = extraction_of(source)
+    pages = source.suffix == ".pdf"
+    problems: list[str] = []
+    g, c = gold.contract, got.contract
+    for field in ("document_kind", "territory", "period_start", "period_end", "signed_on", "declared_axes",
+                  "declared_actions"):
+        if getattr(g, field) != getattr(c, field):
+            problems.append(f"contract.{field}: gold {getattr(g, field)!r}, extracted {getattr(c, field)!r}")
+    problems += _compare("axes", _rows(gold.axes, ("number", "title"), pages),
+                         _rows(got.axes, ("number", "title"), pages))
+    problems += _compare("objectives", _rows(gold.objectives, ("number", "title", "axis"), pages),
+                         _rows(got.objectives, ("number", "title", "axis"), pages))
+    fields = ("number", "title", "axis", "objective", "years")
+    problems += _compare("actions", _rows(gold.actions, fields, pages), _rows(got.actions, fields, pages))
+    assert not problems, f"{source}: extraction differs from gold\n" + "\n".join(problems)
+
+
+def test_every_fixture_has_gold_and_provenance() -> None:
+    folders = {p.parent for p in SOURCES}
+    assert len(folders) >= 5
+    for folder in folders:
+        assert re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", folder.name), f"{folder.name} is not kebab-case"
+        assert (folder / "gold.yaml").is_file(), f"{folder}: no gold.yaml"
+        assert (folder / "provenance.yaml").is_file(), f"{folder}: no provenance.yaml"
