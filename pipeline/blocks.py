@@ -242,6 +242,8 @@ def _join(texts: list[str]) -> str:
             prefix = re.search(r"(\w+)-$", out)
             # a word broken at its own hyphen keeps it (bien-être); otherwise the hyphen was added by layout
             out = out + t if prefix and prefix.group(1).lower() in keep else out[:-1] + t
+        elif re.search(r"\w-$", out) and t[:1].isupper():
+            out = out + t  # a compound name broken at its hyphen (Saint-Nazaire)
         else:
             out = out + " " + t
     return re.sub(r"\s+", " ", out).strip()
