@@ -16,7 +16,7 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from pipeline.model import Block, Box, Document, Line, Page, Word
+from pipeline.model import Block, Document, Line, Page, Word
 from pipeline.rules import structure_rules
 
 LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st",
@@ -137,7 +137,7 @@ def lines_to_furniture(pages: Sequence[tuple[Page, list[Line]]]) -> tuple[set[in
 def _gaps(intervals: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
     """Empty bands between the union of intervals, as (start, end)."""
     ivs = sorted(intervals)
-    gaps = []
+    gaps: list[tuple[float, float]] = []
     if not ivs:
         return gaps
     end = ivs[0][1]
@@ -286,7 +286,8 @@ def region_to_blocks(lines: list[Line], region: int) -> list[Block]:
         nxt = ordered[i + 1] if i + 1 < len(ordered) else None
         # stacked year tile: "20" over "26"
         if (re.fullmatch(r"(?:19|20)", text) and nxt is not None and re.fullmatch(r"\d\d", nxt.text.strip())
-                and -0.3 * line.size <= nxt.box.top - line.box.bottom < 0.8 * line.size and line.box.x_overlap(nxt.box) > 0):
+                and -0.3 * line.size <= nxt.box.top - line.box.bottom < 0.8 * line.size
+                and line.box.x_overlap(nxt.box) > 0):
             flush()
             blocks.append(Block(text=text + nxt.text.strip(), kind="year", page=line.page,
                                 box=line.box.union(nxt.box), size=line.size, bold=line.bold, region=region,

@@ -80,5 +80,6 @@ def html_to_document(html: str) -> Document:
                 else:
                     emit(_text(child), "text", None, False)
 
-    walk(root)
+    if root is not None:
+        walk(root)
     return Document(blocks=tuple(blocks), furniture=(), pages=1, body_size=BODY_SIZE)

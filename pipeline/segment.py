@@ -80,8 +80,8 @@ def text_to_period(texts: list[str], rules: StructureRules) -> tuple[int | None,
     for text in texts:
         if not context.search(text):
             continue
-        for m in (m for p in rules.patterns("period_range") for m in p.finditer(text)):
-            start, end = int(m["start"]), int(m["end"])
+        for found in (m for p in rules.patterns("period_range") for m in p.finditer(text)):
+            start, end = int(found["start"]), int(found["end"])
             if 1 <= end - start <= 10:
                 return start, end
     for text in texts:
@@ -242,7 +242,7 @@ def blocks_to_thematic(doc: Document, rules: StructureRules) -> tuple[list[Node]
     by_page: dict[int, list[int]] = {}
     for i, b in enumerate(blocks):
         by_page.setdefault(b.page, []).append(i)
-    for page, idxs in by_page.items():
+    for idxs in by_page.values():
         page_blocks = [blocks[i] for i in idxs]
         marker = next((k for k, b in enumerate(page_blocks) if _match(obj_heading_p, b.text.strip())
                        and b.kind == "text" and b.bold and k + 1 < len(page_blocks)

@@ -115,7 +115,7 @@ class ExtractionWarning(_Model):
 class ContractExtraction(_Model):
     """Everything extracted from one published document."""
 
-    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    schema_version: Literal["1.0"] = "1.0"
     extractor_version: str
     document: DocumentInfo
     contract: ContractInfo
@@ -130,7 +130,8 @@ class ContractExtraction(_Model):
     def _references(self) -> ContractExtraction:
         axis_numbers = {a.number for a in self.axes}
         objective_titles = {o.title for o in self.objectives}
-        for item in [*self.objectives, *self.actions]:
+        items: list[Objective | Action] = [*self.objectives, *self.actions]
+        for item in items:
             if item.axis is not None and item.axis not in axis_numbers:
                 raise ValueError(f"{item.title!r} refers to unknown axis {item.axis!r}")
         for action in self.actions:
@@ -138,7 +139,8 @@ class ContractExtraction(_Model):
                 raise ValueError(f"action {action.title!r} refers to unknown objective {action.objective!r}")
         if self.contract.document_kind == "overview" and (self.axes or self.actions):
             raise ValueError("an overview document carries no axes or actions")
-        for item in [*self.axes, *self.objectives, *self.actions]:
-            if item.page is not None and item.page > max(self.document.pages, 1):
-                raise ValueError(f"{item.title!r} is on page {item.page} of a {self.document.pages}-page file")
+        everything: list[_Item] = [*self.axes, *self.objectives, *self.actions]
+        for thing in everything:
+            if thing.page is not None and thing.page > max(self.document.pages, 1):
+                raise ValueError(f"{thing.title!r} is on page {thing.page} of a {self.document.pages}-page file")
         return self

@@ -50,7 +50,8 @@ class Gold(_Gold):
     def _references(self) -> Gold:
         numbers = {a.number for a in self.axes}
         titles = {o.title for o in self.objectives}
-        for item in [*self.objectives, *self.actions]:
+        items: list[GoldObjective | GoldAction] = [*self.objectives, *self.actions]
+        for item in items:
             if item.axis is not None and item.axis not in numbers:
                 raise ValueError(f"gold item {item.title!r} refers to unknown axis {item.axis!r}")
         for action in self.actions:

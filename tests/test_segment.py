@@ -68,7 +68,8 @@ def test_territory(text: str, expected: str) -> None:
 def test_clean_title_drops_numbering_separators_but_keeps_ellipsis() -> None:
     assert clean_title("• Recensement des lieux de pratiques sportives et adaptés, ") == \
         "Recensement des lieux de pratiques sportives et adaptés"
-    assert clean_title("Impacts comportements à risques, harcèlement…") == "Impacts comportements à risques, harcèlement…"
+    title = "Impacts comportements à risques, harcèlement…"
+    assert clean_title(title) == title
 
 
 def _doc(html: str):  # noqa: ANN202

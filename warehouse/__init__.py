@@ -4,8 +4,8 @@ from warehouse.store import (
     DEFAULT_DB,
     connect,
     load_extraction,
-    query,
     quarantine_document,
+    query,
     summary,
 )
 
