@@ -153,5 +153,66 @@ def query(sql: str, db: Path, fmt: str) -> None:
                               indent=2))
 
 
+@main.command(name="eval")
+@click.option("--fixtures", "fixtures_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("fixtures"),
+              show_default=True, help="Folder of fixtures (<slug>/gold.yaml + source.pdf|html).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--mode", type=click.Choice(["strict", "soft", "levenshtein", "ratcliff"]), default=None,
+              help="Title matching mode (default: the one in eval-thresholds.yaml, else soft).")
+@click.option("--thresholds", type=click.Path(dir_okay=False, path_type=Path), default=Path("eval-thresholds.yaml"),
+              show_default=True, help="Minimum micro F1 per field; exit status 1 when a score is below.")
+def evaluate(fixtures_dir: Path, fmt: str, mode: str | None, thresholds: Path) -> None:
+    """Score extraction against every reviewed gold.yaml (precision, recall, F1 per field).
+
+    \b
+    Example:
+      clsdata eval --fixtures fixtures --format table
+    """
+    from pipeline.evaluate import FIELDS, DocumentScore, Report, score_document
+    from pipeline.extract import file_to_extraction
+    from schemas.gold import Gold
+
+    limits: dict[str, float] = {}
+    if thresholds.exists():
+        config = yaml.safe_load(thresholds.read_text(encoding="utf-8")) or {}
+        limits = {str(k): float(v) for k, v in (config.get("thresholds") or {}).items()}
+        mode = mode or config.get("mode")
+    mode = mode or "soft"
+    golds = sorted(fixtures_dir.glob("*/gold.yaml"))
+    if not golds:
+        _fail(f"{fixtures_dir}: no */gold.yaml to evaluate against")
+    scores: list[DocumentScore] = []
+    for gold_path in golds:
+        gold = Gold.from_file(gold_path)
+        for source in sorted(p for p in gold_path.parent.glob("source.*") if p.suffix in {".pdf", ".html"}):
+            name = f"{gold_path.parent.name}/{source.name}"
+            try:
+                got = file_to_extraction(source)
+            except errors.DocumentError as exc:
+                _fail(f"{exc.one_line()} (fixture {name})")
+                return
+            scores.append(score_document(name, gold, got, mode))
+    report = Report(mode, scores)
+    if fmt == "json":
+        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        rows = []
+        for kind in FIELDS:
+            c = report.micro(kind)
+            rows.append((kind, c.gold, c.predicted, c.tp, f"{c.precision:.3f}", f"{c.recall:.3f}", f"{c.f1:.3f}",
+                         f"{report.macro_f1(kind):.3f}", limits.get(kind, "")))
+        click.echo(f"{len(scores)} sources from {len(golds)} fixtures, matching mode: {mode}\n")
+        click.echo(_table(["field", "gold", "predicted", "matched", "precision", "recall", "micro_f1", "macro_f1",
+                           "threshold"], rows))
+        for d in scores:
+            for miss in d.misses:
+                click.echo(f"{d.name}: {miss}")
+    failures = report.below(limits)
+    for failure in failures:
+        click.echo(f"below threshold: {failure}", err=True)
+    if failures:
+        sys.exit(1)
+
+
 if __name__ == "__main__":
     main()

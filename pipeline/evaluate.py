@@ -1,0 +1,188 @@
+"""Score extractions against reviewed gold, GROBID-style.
+
+Items (axes, objectives, actions) are matched one-to-one by title under a matching mode:
+  strict       titles equal after whitespace folding
+  soft         case, punctuation and whitespace ignored
+  levenshtein  normalised Levenshtein ratio >= 0.8 (on the soft form)
+  ratcliff     Ratcliff/Obershelp ratio >= 0.95 (on the soft form)
+Precision, recall and F1 are computed per field, micro-averaged (counts summed over documents) and
+macro-averaged (mean of per-document F1 over documents where the field has gold or predictions).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz.distance import Levenshtein
+
+from schemas.extraction import ContractExtraction
+from schemas.gold import Gold
+
+MODES = ("strict", "soft", "levenshtein", "ratcliff")
+ITEM_FIELDS = ("axes", "objectives", "actions")
+RELATION_FIELDS = ("action_axis", "action_objective", "years")
+CONTRACT_FIELDS = ("document_kind", "territory", "period", "signed_on", "declared_axes", "declared_actions")
+FIELDS = (*ITEM_FIELDS, *RELATION_FIELDS, *CONTRACT_FIELDS)
+
+
+def strict_form(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
+
+
+def soft_form(text: str) -> str:
+    text = unicodedata.normalize("NFC", text).casefold()
+    return "".join(c for c in text if c.isalnum())
+
+
+def titles_match(mode: str) -> Callable[[str, str], bool]:
+    if mode == "strict":
+        return lambda a, b: strict_form(a) == strict_form(b)
+    if mode == "soft":
+        return lambda a, b: soft_form(a) == soft_form(b)
+    if mode == "levenshtein":
+        return lambda a, b: Levenshtein.normalized_similarity(soft_form(a), soft_form(b)) >= 0.8
+    if mode == "ratcliff":
+        return lambda a, b: difflib.SequenceMatcher(None, soft_form(a), soft_form(b)).ratio() >= 0.95
+    raise ValueError(f"unknown matching mode {mode!r} (one of {', '.join(MODES)})")
+
+
+@dataclass
+class Counts:
+    tp: int = 0
+    predicted: int = 0
+    gold: int = 0
+
+    def add(self, other: Counts) -> None:
+        self.tp += other.tp
+        self.predicted += other.predicted
+        self.gold += other.gold
+
+    @property
+    def precision(self) -> float:
+        return self.tp / self.predicted if self.predicted else (1.0 if not self.gold else 0.0)
+
+    @property
+    def recall(self) -> float:
+        return self.tp / self.gold if self.gold else (1.0 if not self.predicted else 0.0)
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    @property
+    def defined(self) -> bool:
+        return bool(self.gold or self.predicted)
+
+
+@dataclass
+class DocumentScore:
+    name: str
+    counts: dict[str, Counts]
+    misses: list[str] = field(default_factory=list)
+
+
+def _match_items(gold: Sequence[Any], pred: Sequence[Any], same: Callable[[str, str], bool],
+                 key: Callable[[Any], Any] | None = None) -> list[tuple[int, int]]:
+    """Greedy one-to-one matching in document order; `key` (when given) must agree too."""
+    pairs = []
+    used: set[int] = set()
+    for gi, g in enumerate(gold):
+        for pi, p in enumerate(pred):
+            if pi not in used and same(g.title, p.title) and (key is None or key(g) == key(p)):
+                pairs.append((gi, pi))
+                used.add(pi)
+                break
+    return pairs
+
+
+def score_document(name: str, gold: Gold, got: ContractExtraction, mode: str = "soft") -> DocumentScore:
+    same = titles_match(mode)
+    counts: dict[str, Counts] = {}
+    misses: list[str] = []
+    for kind in ITEM_FIELDS:
+        g_items, p_items = getattr(gold, kind), getattr(got, kind)
+        pairs = _match_items(g_items, p_items, same)
+        counts[kind] = Counts(len(pairs), len(p_items), len(g_items))
+        matched_g, matched_p = {g for g, _ in pairs}, {p for _, p in pairs}
+        misses += [f"{kind}: gold item not found: {g_items[i].title!r}" for i in range(len(g_items))
+                   if i not in matched_g]
+        misses += [f"{kind}: predicted item not in gold: {p_items[i].title!r}" for i in range(len(p_items))
+                   if i not in matched_p]
+    # relations, on matched actions
+    g_axis = {a.number: a.title for a in gold.axes}
+    p_axis = {a.number: a.title for a in got.axes}
+    pairs = _match_items(gold.actions, got.actions, same)
+    rel = {k: Counts() for k in RELATION_FIELDS}
+    for gi, pi in pairs:
+        g, p = gold.actions[gi], got.actions[pi]
+        for kind, g_val, p_val, ok in (
+            ("action_axis", g.axis, p.axis,
+             g.axis is not None and p.axis is not None and same(g_axis.get(g.axis, ""), p_axis.get(p.axis, ""))),
+            ("action_objective", g.objective, p.objective,
+             g.objective is not None and p.objective is not None and same(g.objective, p.objective)),
+            ("years", g.years or None, p.years or None, bool(g.years) and sorted(g.years) == sorted(p.years)),
+        ):
+            c = rel[kind]
+            c.gold += g_val is not None
+            c.predicted += p_val is not None
+            c.tp += ok
+            if (g_val is not None or p_val is not None) and not ok:
+                misses.append(f"{kind}: {g.title!r}: gold {g_val!r}, predicted {p_val!r}")
+    counts.update(rel)
+    gc, pc = gold.contract, got.contract
+    values: dict[str, tuple[Any, Any]] = {
+        "document_kind": (gc.document_kind, pc.document_kind),
+        "territory": (gc.territory, pc.territory),
+        "period": ((gc.period_start, gc.period_end) if gc.period_start or gc.period_end else None,
+                   (pc.period_start, pc.period_end) if pc.period_start or pc.period_end else None),
+        "signed_on": (gc.signed_on, pc.signed_on),
+        "declared_axes": (gc.declared_axes, pc.declared_axes),
+        "declared_actions": (gc.declared_actions, pc.declared_actions),
+    }
+    for kind, (gv, pv) in values.items():
+        if kind == "territory":
+            ok = isinstance(gv, str) and isinstance(pv, str) and soft_form(gv) == soft_form(pv)
+        else:
+            ok = gv is not None and gv == pv
+        counts[kind] = Counts(int(ok), int(pv is not None), int(gv is not None))
+        if (gv is not None or pv is not None) and not ok:
+            misses.append(f"{kind}: gold {gv!r}, predicted {pv!r}")
+    return DocumentScore(name, counts, misses)
+
+
+@dataclass
+class Report:
+    mode: str
+    documents: list[DocumentScore]
+
+    def micro(self, kind: str) -> Counts:
+        total = Counts()
+        for d in self.documents:
+            total.add(d.counts[kind])
+        return total
+
+    def macro_f1(self, kind: str) -> float:
+        scores = [d.counts[kind].f1 for d in self.documents if d.counts[kind].defined]
+        return sum(scores) / len(scores) if scores else 1.0
+
+    def below(self, thresholds: dict[str, float]) -> list[str]:
+        return [f"{kind}: micro F1 {self.micro(kind).f1:.3f} < {minimum:.3f}"
+                for kind, minimum in thresholds.items() if self.micro(kind).f1 < minimum]
+
+    def as_dict(self) -> dict[str, Any]:
+        def c(x: Counts) -> dict[str, float | int]:
+            return {"tp": x.tp, "predicted": x.predicted, "gold": x.gold, "precision": round(x.precision, 4),
+                    "recall": round(x.recall, 4), "f1": round(x.f1, 4)}
+
+        return {
+            "mode": self.mode,
+            "fields": {k: {**c(self.micro(k)), "macro_f1": round(self.macro_f1(k), 4)} for k in FIELDS},
+            "documents": [{"name": d.name, "fields": {k: c(v) for k, v in d.counts.items()}, "misses": d.misses}
+                          for d in self.documents],
+        }
