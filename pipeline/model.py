@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 
@@ -114,4 +114,3 @@ class Document:
     furniture: tuple[str, ...] = ()
     pages: int = 0
     body_size: float = 10.0
-    notes: tuple[str, ...] = field(default=())
