@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -138,7 +137,3 @@ def file_to_extraction(path: Path, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> C
     except ValidationError as exc:
         first = exc.errors()[0]
         raise errors.DocumentError(name, errors.INVALID, f"{first['loc']}: {first['msg']}") from exc
-
-
-def today() -> date:
-    return date.today()

@@ -17,8 +17,6 @@ from pipeline.model import Block, Document
 SKIP = {"script", "style", "noscript", "nav", "svg", "template", "button", "form", "iframe", "head"}
 BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "figcaption", "dt", "dd",
               "blockquote", "caption", "summary", "pre", "address"}
-CONTAINERS = {"div", "section", "article", "main", "aside", "header", "footer", "body", "ul", "ol", "table",
-              "tbody", "thead", "tr", "figure", "dl", "details", "a", "span", "html"}
 BODY_SIZE = 10.0
 HEADING_SIZE = {1: 24.0, 2: 18.0, 3: 14.0, 4: 12.0, 5: 11.0, 6: 10.5}
 
@@ -74,7 +72,7 @@ def html_to_document(html: str) -> Document:
                     strong = child.css_first("strong, b")
                     bold = strong is not None and _text(strong) == _text(child)
                     emit(_text(child), "text", None, bold)
-            elif tag in CONTAINERS or tag not in BLOCK_TAGS:
+            else:  # containers (div, section, ul, table…) and inline elements
                 if _has_block_child(child):
                     walk(child)
                 else:

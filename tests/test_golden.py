@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from pathlib import Path
 
 import pytest
 
+from pipeline.evaluate import strict_form
 from schemas.gold import Gold
 from tests.conftest import SOURCES, extraction_of
-
-
-def _norm(text: str | None) -> str | None:
-    return None if text is None else re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
 
 
 def _rows(items: list, fields: tuple[str, ...], pages: bool) -> list[str]:
     out = []
     for item in items:
-        values = [repr(_norm(v) if isinstance(v, str) else v) for v in (getattr(item, f) for f in fields)]
+        values = [repr(strict_form(v) if isinstance(v, str) else v) for v in (getattr(item, f) for f in fields)]
         if pages:
             values.append(f"p{item.page}")
         out.append(" | ".join(values))
