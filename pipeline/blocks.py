@@ -169,9 +169,9 @@ def lines_to_regions(lines: list[Line]) -> list[list[Line]]:
     med = _median_size(lines)
     ygaps = _gaps((ln.box.top, ln.box.bottom) for ln in lines)
     big = [g for g in ygaps if g[1] - g[0] >= 1.5 * med]
-    if big:
-        return [r for part in _split(lines, big, "y") for r in lines_to_regions(part)]
     xgaps = [g for g in _gaps((ln.box.x0, ln.box.x1) for ln in lines) if g[1] - g[0] >= max(0.9 * med, 6.0)]
+    if big and not _columns_first(lines, xgaps, med):
+        return [r for part in _split(lines, big, "y") for r in lines_to_regions(part)]
     if xgaps:
         parts = _split(lines, xgaps, "x")
         if len(parts) == 2:
@@ -187,6 +187,16 @@ def lines_to_regions(lines: list[Line]) -> list[list[Line]]:
             if any(len(s) > 1 for s in sub):
                 return [r for s in sub for r in s]
     return [lines]
+
+
+def _columns_first(lines: list[Line], xgaps: list[tuple[float, float]], med: float) -> bool:
+    """Columns side by side whose blank rows line up: a wide gutter with several paragraphs on each side is cut
+    before the rows (which would interleave the columns)."""
+    wide = [g for g in xgaps if g[1] - g[0] >= max(1.5 * med, 12.0)]
+    if not wide:
+        return False
+    parts = _split(lines, wide, "x")
+    return len(parts) >= 2 and all(len(p) >= 4 for p in parts)
 
 
 def _groups_by_gap(lines: list[Line], factor: float) -> list[list[Line]]:
@@ -317,19 +327,3 @@ def region_to_blocks(lines: list[Line], region: int) -> list[Block]:
         i += 1
     flush()
     return blocks
-
-
-# ---------------------------------------------------------------- document
-def pages_to_document(pages: Sequence[Page]) -> Document:
-    per_page = [(p, words_to_lines(p)) for p in pages]
-    drop, furniture = lines_to_furniture(per_page)
-    blocks: list[Block] = []
-    region = 0
-    for _page, lines in per_page:
-        body = [ln for ln in lines if id(ln) not in drop]
-        for leaf in lines_to_regions(body):
-            blocks.extend(region_to_blocks(leaf, region))
-            region += 1
-    sizes = [w.size for p in pages for w in p.words for _ in range(min(len(w.text), 20))]
-    body_size = statistics.median(sizes) if sizes else 10.0
-    return Document(blocks=tuple(blocks), furniture=tuple(furniture), pages=len(pages), body_size=body_size)

@@ -27,7 +27,8 @@ MODES = ("strict", "soft", "levenshtein", "ratcliff")
 ITEM_FIELDS = ("axes", "objectives", "actions")
 RELATION_FIELDS = ("action_axis", "action_objective", "years")
 CONTRACT_FIELDS = ("document_kind", "territory", "period", "signed_on", "declared_axes", "declared_actions")
-FIELDS = (*ITEM_FIELDS, *RELATION_FIELDS, *CONTRACT_FIELDS)
+SHEET_FIELDS = ("sheet_pilot", "sheet_partners", "sheet_publics", "sheet_schedule", "sheet_indicators")
+FIELDS = (*ITEM_FIELDS, *RELATION_FIELDS, *SHEET_FIELDS, *CONTRACT_FIELDS)
 
 
 def strict_form(text: str) -> str:
@@ -128,6 +129,10 @@ def score_document(name: str, gold: Gold, got: ContractExtraction, mode: str = "
              g.objective is not None and p.objective is not None and same(g.objective, p.objective)),
             ("years", g.years or None, p.years or None, bool(g.years) and sorted(g.years) == sorted(p.years)),
         ):
+            if kind == "years" and not g.years:
+                if p.years:  # reported, not scored: years are measured on actions that have years in gold
+                    misses.append(f"years: {g.title!r}: gold none, predicted {p.years!r}")
+                continue
             c = rel[kind]
             c.gold += g_val is not None
             c.predicted += p_val is not None
@@ -135,6 +140,7 @@ def score_document(name: str, gold: Gold, got: ContractExtraction, mode: str = "
             if (g_val is not None or p_val is not None) and not ok:
                 misses.append(f"{kind}: {g.title!r}: gold {g_val!r}, predicted {p_val!r}")
     counts.update(rel)
+    counts.update(_score_sheets(gold, got, pairs, same, misses))
     gc, pc = gold.contract, got.contract
     values: dict[str, tuple[Any, Any]] = {
         "document_kind": (gc.document_kind, pc.document_kind),
@@ -154,6 +160,39 @@ def score_document(name: str, gold: Gold, got: ContractExtraction, mode: str = "
         if (gv is not None or pv is not None) and not ok:
             misses.append(f"{kind}: gold {gv!r}, predicted {pv!r}")
     return DocumentScore(name, counts, misses)
+
+
+def _score_sheets(gold: Gold, got: ContractExtraction, pairs: list[tuple[int, int]],
+                  same: Callable[[str, str], bool], misses: list[str]) -> dict[str, Counts]:
+    """Fiche fields of matched actions whose gold has a sheet: single values compared, list items matched."""
+    out = {k: Counts() for k in SHEET_FIELDS}
+    for gi, pi in pairs:
+        g_sheet, p_sheet = gold.actions[gi].sheet, got.actions[pi].sheet
+        if g_sheet is None:
+            continue
+        title = gold.actions[gi].title
+        for name in ("pilot", "schedule"):
+            gv, pv = getattr(g_sheet, name), getattr(p_sheet, name) if p_sheet else None
+            ok = gv is not None and pv is not None and same(gv, pv)
+            out[f"sheet_{name}"].add(Counts(int(ok), int(pv is not None), int(gv is not None)))
+            if (gv is not None or pv is not None) and not ok:
+                misses.append(f"sheet_{name}: {title!r}: gold {gv!r}, predicted {pv!r}")
+        for name in ("partners", "publics", "indicators"):
+            gl = [_Titled(t) for t in getattr(g_sheet, name)]
+            pl = [_Titled(t) for t in (getattr(p_sheet, name) if p_sheet else [])]
+            matched = _match_items(gl, pl, same)
+            out[f"sheet_{name}"].add(Counts(len(matched), len(pl), len(gl)))
+            mg, mp = {a for a, _ in matched}, {b for _, b in matched}
+            misses += [f"sheet_{name}: {title!r}: gold item not found: {x.title!r}"
+                       for i, x in enumerate(gl) if i not in mg]
+            misses += [f"sheet_{name}: {title!r}: predicted item not in gold: {x.title!r}"
+                       for i, x in enumerate(pl) if i not in mp]
+    return out
+
+
+@dataclass(frozen=True)
+class _Titled:
+    title: str
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """The whole extraction chain for one file: bytes -> validated schemas.ContractExtraction.
 
     file ──sniff──> PDF  ──(child process, time/memory limits)── layout.pdf_to_pages
-                                                  └── blocks.pages_to_document ──┐
+                                                  └── document.pages_to_document ──┐
                     HTML ── html.html_to_document ───────────────────────────────┤
                                       segment.document_to_tree <─────────────────┘
                                       nlp.texts_to_mentions (spaCy)
@@ -16,7 +16,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from pipeline import EXTRACTOR_VERSION, errors
-from pipeline.blocks import pages_to_document
+from pipeline.document import pages_to_document
 from pipeline.html import html_to_document
 from pipeline.isolate import DEFAULT_TIMEOUT_S, pdf_to_pages_isolated
 from pipeline.model import Box, Document
@@ -24,6 +24,7 @@ from pipeline.nlp import acronyms, aggregate, texts_to_mentions
 from pipeline.segment import Node, NotACLS, Tree, document_to_tree
 from schemas.extraction import (
     Action,
+    ActionSheet,
     Axis,
     BBox,
     ContractExtraction,
@@ -85,10 +86,25 @@ def file_to_document(path: Path, data: bytes, media_type: str, timeout_s: float)
     return pages_to_document(pages)
 
 
+def _mention_text(n: Node) -> str:
+    """Where an action's partners and publics are named: its title, and its sheet's partner/public cells."""
+    if n.sheet is None:
+        return n.title
+    return " ; ".join([n.title, *n.sheet.partners, *n.sheet.publics, n.sheet.pilot or ""])
+
+
+def _sheet(n: Node) -> ActionSheet | None:
+    if n.sheet is None:
+        return None
+    s = n.sheet
+    return ActionSheet(pilot=s.pilot, partners=s.partners, publics=s.publics, schedule=s.schedule,
+                       indicators=s.indicators)
+
+
 def tree_to_extraction(tree: Tree, doc: Document, info: DocumentInfo) -> ContractExtraction:
     item_nodes = [*tree.axes, *tree.objectives, *tree.actions]
     block_texts = [b.text for b in doc.blocks]
-    all_mentions = texts_to_mentions([*block_texts, *(n.title for n in tree.actions)])
+    all_mentions = texts_to_mentions([*block_texts, *(_mention_text(n) for n in tree.actions)])
     block_mentions, action_mentions = all_mentions[: len(block_texts)], all_mentions[len(block_texts):]
     partners, publics = aggregate((b.page, m) for b, m in zip(doc.blocks, block_mentions, strict=True))
     acr = acronyms()
@@ -109,7 +125,7 @@ def tree_to_extraction(tree: Tree, doc: Document, info: DocumentInfo) -> Contrac
         objectives=[Objective(**common(n), axis=n.axis) for n in tree.objectives],  # type: ignore[arg-type]
         actions=[
             Action(**common(n), axis=n.axis, objective=n.objective, years=n.years,  # type: ignore[arg-type]
-                   partners=list(m.partners), publics=list(m.publics))
+                   partners=list(m.partners), publics=list(m.publics), sheet=_sheet(n))
             for n, m in zip(tree.actions, action_mentions, strict=True)
         ],
         partners=[PartnerMention(name=k, acronym=acr.get(k), mentions=len(v), pages=sorted(set(v)))

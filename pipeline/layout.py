@@ -10,7 +10,7 @@ import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
 from pipeline import errors
-from pipeline.model import Box, Mark, Page, Word
+from pipeline.model import Box, Grid, Mark, Page, Word
 
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi|,b\b|-b\b", re.I)
 _ITALIC = re.compile(r"italic|oblique", re.I)
@@ -53,12 +53,31 @@ def _marks(page: pdfplumber.page.Page) -> list[Mark]:
     return out
 
 
+TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines", "snap_tolerance": 3,
+                  "join_tolerance": 3, "intersection_tolerance": 3}
+
+
+def _grids(page: pdfplumber.page.Page) -> list[Grid]:
+    """Ruled tables (pdfplumber's table finder on drawn lines and rectangle edges) with at least 2x2 slots."""
+    if not (page.lines or page.rects):
+        return []
+    out = []
+    for table in page.find_tables(TABLE_SETTINGS):
+        cells = tuple(Box(*(float(v) for v in c)) for c in table.cells)
+        xs = {round(c.x0) for c in cells} | {round(c.x1) for c in cells}
+        ys = {round(c.top) for c in cells} | {round(c.bottom) for c in cells}
+        if len(xs) >= 3 and len(ys) >= 3:
+            out.append(Grid(Box(*(float(v) for v in table.bbox)), cells))
+    return out
+
+
 def _page(page: pdfplumber.page.Page) -> Page:
     chars = page.chars
     unmapped = sum(1 for c in chars if "(cid:" in c["text"] or "\ufffd" in c["text"])
     return Page(
         number=page.page_number, width=float(page.width), height=float(page.height),
-        words=tuple(_words(page)), marks=tuple(_marks(page)), chars=len(chars), unmapped_chars=unmapped,
+        words=tuple(_words(page)), marks=tuple(_marks(page)), grids=tuple(_grids(page)), chars=len(chars),
+        unmapped_chars=unmapped,
     )
 
 

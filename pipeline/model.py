@@ -54,12 +54,21 @@ class Mark:
 
 
 @dataclass(frozen=True, slots=True)
+class Grid:
+    """A ruled table as found from its drawn lines: the outer box and the box of every (merged) cell."""
+
+    box: Box
+    cells: tuple[Box, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
     number: int  # 1-based
     width: float
     height: float
     words: tuple[Word, ...]
     marks: tuple[Mark, ...] = ()
+    grids: tuple[Grid, ...] = ()
     chars: int = 0
     unmapped_chars: int = 0  # glyphs without a Unicode mapping (cid:, U+FFFD)
 
@@ -87,7 +96,7 @@ class Line:
         return sum(len(w.text) for w in letters if w.bold) > 0.6 * sum(len(w.text) for w in letters)
 
 
-BlockKind = Literal["text", "bullet", "year"]
+BlockKind = Literal["text", "bullet", "year", "table"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +113,47 @@ class Block:
     year: int | None = None  # for kind == "year"
     lines: int = 1
     level: int | None = None  # HTML heading level (1-6) when known
+    table: Table | None = None  # for kind == "table"
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """A table cell on the grid (row/col of its top-left slot, spans), with its text as blocks."""
+
+    row: int
+    col: int
+    rows: int
+    cols: int
+    box: Box | None
+    blocks: tuple[Block, ...]
+    filled: bool = False  # a background fill covers the cell (a shaded tick in a year column)
+
+    @property
+    def text(self) -> str:
+        return " ".join(b.text for b in self.blocks).strip()
+
+    @property
+    def bold(self) -> bool:
+        return bool(self.blocks) and all(b.bold for b in self.blocks)
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A table in reading order: ruled (drawn lines), aligned (label column found from text alignment) or html."""
+
+    page: int
+    box: Box | None
+    n_rows: int
+    n_cols: int
+    cells: tuple[Cell, ...]
+    source: Literal["ruled", "aligned", "html"] = "ruled"
+
+    def row(self, r: int) -> list[Cell]:
+        """Cells covering row r, left to right (a cell merged over several rows appears in each of them)."""
+        return sorted((c for c in self.cells if c.row <= r < c.row + c.rows), key=lambda c: c.col)
+
+    def starting_row(self, r: int) -> list[Cell]:
+        return sorted((c for c in self.cells if c.row == r), key=lambda c: c.col)
 
 
 @dataclass(frozen=True, slots=True)

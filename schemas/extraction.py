@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 YEAR_MIN, YEAR_MAX = 1990, 2100
 
@@ -77,6 +77,16 @@ class Objective(_Item):
     axis: str | None = Field(description="`number` of the objective's axis")
 
 
+class ActionSheet(_Model):
+    """The fields of the action's "fiche action" (or of its row in an action table), as printed."""
+
+    pilot: str | None = Field(default=None, description="Pilot / porteur of the action")
+    partners: list[str] = Field(default_factory=list, description="Partners cell, one item per listed partner")
+    publics: list[str] = Field(default_factory=list, description="Target publics cell, one item per public")
+    schedule: str | None = Field(default=None, description="Calendar cell as printed ('2025-2027', 'Dès 2025')")
+    indicators: list[str] = Field(default_factory=list, description="Evaluation indicators, one item each")
+
+
 class Action(_Item):
     """A leaf item the contract commits to."""
 
@@ -85,6 +95,7 @@ class Action(_Item):
     years: list[int] = Field(description="Years the document schedules the action for; [] when none")
     partners: list[str] = Field(default_factory=list, description="Canonical names of partners in the title")
     publics: list[str] = Field(default_factory=list, description="Target publics named in the title")
+    sheet: ActionSheet | None = Field(default=None, description="Fields of the action's fiche; null when it has none")
 
     @model_validator(mode="after")
     def _years(self) -> Action:
@@ -115,7 +126,7 @@ class ExtractionWarning(_Model):
 class ContractExtraction(_Model):
     """Everything extracted from one published document."""
 
-    schema_version: Literal["1.0"] = "1.0"
+    schema_version: Literal["1.1"] = "1.1"
     extractor_version: str
     document: DocumentInfo
     contract: ContractInfo

@@ -34,10 +34,21 @@ class GoldObjective(GoldAxis):
     axis: str | None
 
 
+class GoldSheet(_Gold):
+    """The fields of an action's "fiche action" table, as printed (see docs/gold-conventions.md)."""
+
+    pilot: str | None = None
+    partners: list[str] = Field(default_factory=list)
+    publics: list[str] = Field(default_factory=list)
+    schedule: str | None = None
+    indicators: list[str] = Field(default_factory=list)
+
+
 class GoldAction(GoldAxis):
     axis: str | None
     objective: str | None
     years: list[int] = Field(default_factory=list)
+    sheet: GoldSheet | None = None  # only for actions the document describes in a fiche-action table
 
 
 class Gold(_Gold):

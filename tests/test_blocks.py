@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from functools import cache
 
-from pipeline.blocks import _join, pages_to_document
+from pipeline.blocks import _join
+from pipeline.document import pages_to_document
 from pipeline.layout import pdf_to_pages
 from pipeline.model import Document
 from tests.conftest import FIXTURES

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -41,3 +42,37 @@ def jsonl_patterns(name: str) -> tuple[dict[str, Any], ...]:
     """Lines of a JSONL rule file (spaCy EntityRuler/SpanRuler format: {"label", "pattern", "id"})."""
     with (RULES_DIR / name).open(encoding="utf-8") as fh:
         return tuple(json.loads(line) for line in fh if line.strip() and not line.startswith("//"))
+
+
+@dataclass(frozen=True)
+class TableRules:
+    version: str
+    fields: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]
+    tick: re.Pattern[str]
+
+    def field_of(self, label: str) -> str | None:
+        """Fiche field / column name for a label cell ('Public(s) cible(s) :' -> 'publics'), or None."""
+        folded = fold_label(label)
+        if not folded or len(folded) > 60:
+            return None
+        for name, patterns in self.fields:
+            if any(p.search(folded) for p in patterns):
+                return name
+        return None
+
+
+def fold_label(text: str) -> str:
+    """Lowercase, accents removed, '(s)' and trailing ':' dropped, spaces collapsed."""
+    text = unicodedata.normalize("NFD", text.lower())
+    text = "".join(c for c in text if unicodedata.category(c) != "Mn").replace("’", "'")
+    text = re.sub(r"\(s\)|\(es\)|\(e\)", "", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    return re.sub(r"[\s:.]+$", "", text)
+
+
+@cache
+def table_rules() -> TableRules:
+    with (RULES_DIR / "tables.yaml").open(encoding="utf-8") as fh:
+        raw = yaml.safe_load(fh)
+    fields = tuple((name, tuple(re.compile(p, re.IGNORECASE) for p in pats)) for name, pats in raw["fields"].items())
+    return TableRules(version=raw["version"], fields=fields, tick=re.compile(raw["tick"], re.IGNORECASE))

@@ -1,0 +1,89 @@
+"""Pages -> document: tables, running furniture, reading order and blocks for a whole file.
+
+  1. ruled tables are taken out of each page first (pipeline/tables.py), so their words never join the flow;
+  2. running headers/footers and page numbers are set aside (pipeline/blocks.lines_to_furniture);
+  3. borderless label/value tables are found among the remaining lines;
+  4. the rest is cut into regions in reading order and made into blocks (pipeline/blocks.py);
+  5. each table becomes one "table" block, placed before the first block of its page that starts below its top.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Sequence
+from dataclasses import replace
+
+from pipeline.blocks import lines_to_furniture, lines_to_regions, region_to_blocks, words_to_lines
+from pipeline.model import Block, Document, Line, Page, Table
+from pipeline.tables import lines_to_aligned_tables, page_to_ruled_tables
+
+
+def table_to_block(table: Table) -> Block:
+    texts = [c.text for c in sorted(table.cells, key=lambda c: (c.row, c.col)) if c.text]
+    sizes = [b.size for c in table.cells for b in c.blocks]
+    return Block(text=" | ".join(texts), kind="table", page=table.page, box=table.box,
+                 size=statistics.median(sizes) if sizes else 10.0, bold=False,
+                 region=min((b.region for c in table.cells for b in c.blocks), default=0), table=table)
+
+
+def _place(blocks: list[Block], tables: list[Table]) -> list[Block]:
+    out = list(blocks)
+    for table in sorted(tables, key=lambda t: t.box.top if t.box else 0.0):
+        top = table.box.top if table.box else 0.0
+        idx = next((i for i, b in enumerate(out) if b.kind != "table" and b.box is not None and b.box.top >= top),
+                   len(out))
+        out.insert(idx, table_to_block(table))
+    return out
+
+
+BADGE = re.compile(r"^\d{1,3}$")
+
+
+def badges_to_items(blocks: list[Block]) -> list[Block]:
+    """A bare number printed beside the first line of a text block (a numbered circle or tile) numbers that
+    block: "7" + "Déployer les formations…" -> "7. Déployer les formations…"."""
+    badges = [b for b in blocks if b.kind == "text" and b.box is not None and BADGE.match(b.text.strip())]
+    if not badges:
+        return blocks
+    used: set[int] = set()
+    numbered: dict[int, Block] = {}
+    for badge in badges:
+        bb = badge.box
+        assert bb is not None
+        best: Block | None = None
+        for b in blocks:
+            if b is badge or b.kind != "text" or b.box is None or id(b) in numbered or BADGE.match(b.text.strip()):
+                continue
+            gap = b.box.x0 - bb.x1
+            first_line_bottom = b.box.top + 1.6 * b.size
+            if badge.size <= 1.6 * b.size and -1 <= gap <= 4 * max(badge.size, b.size) and bb.top - 0.6 * b.size <= b.box.top <= bb.bottom \
+                    and first_line_bottom >= bb.top and (best is None or gap < best.box.x0 - bb.x1):  # type: ignore[union-attr]
+                best = b
+        if best is not None:
+            used.add(id(badge))
+            numbered[id(best)] = replace(best, text=f"{badge.text.strip()}. {best.text}", box=best.box.union(bb))  # type: ignore[union-attr]
+    return [numbered.get(id(b), b) for b in blocks if id(b) not in used]
+
+
+def pages_to_document(pages: Sequence[Page]) -> Document:
+    region = 0
+    per_page: list[tuple[Page, list[Line], list[Table]]] = []
+    for page in pages:
+        tables, words = page_to_ruled_tables(page, region)
+        region += len(tables)
+        per_page.append((page, words_to_lines(replace(page, words=tuple(words))), tables))
+    drop, furniture = lines_to_furniture([(p, lines) for p, lines, _ in per_page])
+    blocks: list[Block] = []
+    for page, lines, tables in per_page:
+        body = [ln for ln in lines if id(ln) not in drop]
+        aligned, body = lines_to_aligned_tables(body, page.number, region)
+        region += len(aligned)
+        page_blocks: list[Block] = []
+        for leaf in lines_to_regions(body):
+            page_blocks.extend(region_to_blocks(leaf, region))
+            region += 1
+        blocks.extend(_place(badges_to_items(page_blocks), [*tables, *aligned]))
+    sizes = [w.size for p in pages for w in p.words for _ in range(min(len(w.text), 20))]
+    body_size = statistics.median(sizes) if sizes else 10.0
+    return Document(blocks=tuple(blocks), furniture=tuple(furniture), pages=len(pages), body_size=body_size)

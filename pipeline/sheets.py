@@ -1,0 +1,317 @@
+"""Table blocks -> what they mean: a fiche action, the rows of an action table, or neither (layout).
+
+  fiche   a label column ("Axe", "Objectif", "Intitulé", "Pilote", "Partenaires", "Public cible", "Calendrier",
+          "Indicateurs", ...; rules/tables.yaml) beside values: one action with its sheet of fields;
+  grid    a header row naming columns (an action/intitulé column, or year columns "2025 | 2026 | ...") over data
+          rows: one action per row; axis and objective cells may be merged over several rows, or come as band
+          rows across the whole table ("Axe 2 – Prévention"); a table continued on the next page without its
+          header reuses the previous header when the columns line up.
+Anything else returns None and is read as text, cell by cell.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline.model import Block, Cell, Table
+from pipeline.rules import StructureRules, table_rules
+
+LIST_FIELDS = ("partners", "publics", "indicators")
+TEXT_FIELDS = ("pilot", "schedule")
+YEAR = re.compile(r"^(?:19|20)\d\d$")
+LEADING_NUMBER = re.compile(
+    r"^(?:(?:fiche[\s-]*)?action\s*(?:n°\s*)?)?"
+    r"(?P<number>[A-Z]?\d{1,2}(?:\.\d{1,2}){1,2}\.?|[A-Z]?\d{1,2}(?=\s*[.):\-–—]))\s*[.):\-–—]?\s*(?P<title>\S.*)$",
+    re.I)
+BULLET_PREFIX = re.compile(r"^[•◦▪■□●○►▶▸➢➤➜➔→✓✔❖◆◇\-–—*·]\s*")
+
+
+@dataclass
+class Sheet:
+    """Fields of a fiche action as printed (lists split into items)."""
+
+    pilot: str | None = None
+    partners: list[str] = field(default_factory=list)
+    publics: list[str] = field(default_factory=list)
+    schedule: str | None = None
+    indicators: list[str] = field(default_factory=list)
+    last_field: str | None = None  # the last field filled, which a row broken across pages continues
+
+    def merge(self, other: Sheet, lead: Cell | None = None) -> None:
+        """Fields of a continuation (the rest of a fiche broken across pages) added to this one; `lead` is the
+        value of a row whose label stayed on the previous page."""
+        if lead is not None and self.last_field in LIST_FIELDS:
+            items = getattr(self, self.last_field)
+            more = cell_items(lead)
+            if items and more:
+                items[-1] = f"{items[-1]} {more.pop(0)}"
+            items.extend(more)
+        elif lead is not None and self.last_field in TEXT_FIELDS:
+            setattr(self, self.last_field, f"{getattr(self, self.last_field) or ''} {cell_text(lead)}".strip())
+        self.pilot = self.pilot or other.pilot
+        self.schedule = self.schedule or other.schedule
+        for name in LIST_FIELDS:
+            getattr(self, name).extend(getattr(other, name))
+
+
+@dataclass
+class Fiche:
+    number: str | None
+    title: str | None
+    title_block: Block | None
+    axis: str | None  # the "Axe" cell as printed
+    axis_block: Block | None
+    objective: str | None
+    objective_block: Block | None
+    sheet: Sheet
+    labelled: set[str]  # fields the table has rows for
+    lead: Cell | None = None  # a value in a first row without label: a row continued from the previous page
+
+
+@dataclass
+class GridRow:
+    kind: str  # axis | objective | action
+    number: str | None
+    title: str
+    block: Block
+    axis: tuple[str, Block] | None = None  # axis cell text for action rows
+    objective: tuple[str, Block] | None = None
+    years: list[int] = field(default_factory=list)
+    sheet: Sheet | None = None
+
+
+@dataclass
+class Columns:
+    fields: dict[int, str]  # column index -> field name or "year:2025"
+    n_cols: int
+    x: list[float]  # left edge of each mapped column, to recognise a continuation table
+
+
+# ---------------------------------------------------------------- cell text
+def cell_items(cell: Cell | None) -> list[str]:
+    """A list cell's items: one per bullet/paragraph block; a single run-on block split at ';' or ','."""
+    if cell is None or not cell.blocks:
+        return []
+    texts = [BULLET_PREFIX.sub("", b.text).strip() for b in cell.blocks]
+    if len(texts) == 1:
+        text = texts[0]
+        parts = re.split(r"\s*;\s*", text) if ";" in text else re.split(r",\s+(?![^()]*\))", text)
+        texts = parts
+    out = [re.sub(r"[\s.,;:]+$", "", t).strip() for t in texts]
+    return [t for t in out if t and t not in {"-", "–", "—", "/"}]
+
+
+def cell_text(cell: Cell | None) -> str | None:
+    if cell is None:
+        return None
+    text = re.sub(r"\s+", " ", " ".join(b.text for b in cell.blocks)).strip()
+    text = re.sub(r"[\s.,;:]+$", "", text)
+    return text or None
+
+
+def schedule_to_years(text: str | None, rules: StructureRules) -> list[int]:
+    """'2025-2027' -> [2025, 2026, 2027]; '2025 et 2027' -> [2025, 2027]; 'Dès 2025' -> [2025]; 'En continu' -> []."""
+    if not text:
+        return []
+    years: set[int] = set()
+    rest = text
+    for pattern in rules.patterns("period_range"):
+        for m in pattern.finditer(text):
+            start, end = int(m["start"]), int(m["end"])
+            if 0 < end - start <= 10:
+                years.update(range(start, end + 1))
+                rest = rest.replace(m.group(0), " ")
+    years.update(int(y) for y in re.findall(r"\b(?:19|20)\d\d\b", rest))
+    return sorted(years)
+
+
+# ---------------------------------------------------------------- fiche
+def _label_of(cell: Cell) -> str | None:
+    if not cell.blocks or len(cell.text) > 60:
+        return None
+    return table_rules().field_of(cell.text)
+
+
+def table_to_fiche(table: Table) -> Fiche | None:
+    """A label/value table (>= 2 recognised labels in its first column, or it continues a fiche) -> Fiche."""
+    if table.n_cols < 2:
+        return None
+    values: dict[str, Cell] = {}
+    labelled: set[str] = set()
+    title_row: Cell | None = None
+    lead: Cell | None = None
+    last_field: str | None = None
+    labels = 0
+    for r in range(table.n_rows):
+        row = table.starting_row(r)
+        if not row:
+            continue
+        first = row[0]
+        if len(row) == 1 and first.cols >= table.n_cols and first.text:
+            if labels == 0 and title_row is None:
+                title_row = first  # a merged title row above the fields ("Action 5 – ...")
+            continue
+        name = _label_of(first) if first.col == 0 else None
+        rest = [c for c in row[1:] if c.text]
+        if r == 0 and first.col == 0 and not first.text and len(rest) == 1:
+            lead = rest[0]
+            continue
+        if name is None:
+            if labels == 0 and first.text and len(row) > 2:
+                return None  # a header row of a grid, not a fiche
+            continue
+        labels += 1
+        labelled.add(name)
+        if rest and name != "other":
+            last_field = name
+        if rest and name not in values:
+            values[name] = rest[0] if len(rest) == 1 else Cell(rest[0].row, rest[0].col, 1, 1, rest[0].box,
+                                                                 tuple(b for c in rest for b in c.blocks))
+    real = labelled - {"other"}
+    sheet_fields = real & {"pilot", "partners", "publics", "schedule", "indicators"}
+    titled = title_row is not None or "title" in values
+    if not ((labels >= 3 and len(real) >= 2 and sheet_fields) or (titled and labels >= 2 and real)
+            or (lead is not None and sheet_fields)):
+        return None
+    sheet = Sheet(
+        pilot=cell_text(values.get("pilot")), partners=cell_items(values.get("partners")),
+        publics=cell_items(values.get("publics")), schedule=cell_text(values.get("schedule")),
+        indicators=cell_items(values.get("indicators")), last_field=last_field,
+    )
+    title_cell = values.get("title") or title_row
+    number = cell_text(values.get("number"))
+    title = cell_text(title_cell)
+    if title is not None:
+        m = LEADING_NUMBER.match(title)
+        if m and (title_cell is title_row or re.match(r"(?i)(?:fiche|action)", title)):
+            number = number or m["number"]
+            title = m["title"].strip()
+    return Fiche(
+        number=number, title=title, title_block=title_cell.blocks[0] if title_cell and title_cell.blocks else None,
+        axis=cell_text(values.get("axis")), axis_block=_first_block(values.get("axis")),
+        objective=cell_text(values.get("objective")), objective_block=_first_block(values.get("objective")),
+        sheet=sheet, labelled=labelled, lead=lead,
+    )
+
+
+def _first_block(cell: Cell | None) -> Block | None:
+    return cell.blocks[0] if cell is not None and cell.blocks else None
+
+
+# ---------------------------------------------------------------- grid
+def _header(table: Table) -> tuple[int, Columns] | None:
+    """The header row (one of the first three) and what each column holds."""
+    for r in range(min(3, table.n_rows)):
+        row = table.row(r)
+        fields: dict[int, str] = {}
+        for cell in row:
+            if YEAR.match(cell.text):
+                fields[cell.col] = f"year:{cell.text}"
+            else:
+                name = _label_of(cell)
+                if name is not None and name != "other":
+                    fields.setdefault(cell.col, name)
+        # a two-level header: "Calendrier" over "2025 | 2026 | ..."
+        if r + 1 < table.n_rows:
+            for cell in table.starting_row(r + 1):
+                if YEAR.match(cell.text) and cell.col not in fields:
+                    fields[cell.col] = f"year:{cell.text}"
+        years = sum(1 for v in fields.values() if v.startswith("year:"))
+        names = set(fields.values())
+        if "title" in names and (len(names) >= 2) or (years >= 2 and len(names) > years):
+            if "title" not in names:
+                return None
+            header_rows = r + 2 if any(c.row == r + 1 and YEAR.match(c.text) for c in table.cells) else r + 1
+            x = [_col_x(table, c) for c in sorted(fields)]
+            return header_rows, Columns(fields, table.n_cols, x)
+    return None
+
+
+def _col_x(table: Table, col: int) -> float:
+    xs = [c.box.x0 for c in table.cells if c.col == col and c.box is not None]
+    return min(xs) if xs else 0.0
+
+
+def _continues(table: Table, previous: Columns | None) -> bool:
+    if previous is None or table.n_cols != previous.n_cols:
+        return False
+    x = [_col_x(table, c) for c in sorted(previous.fields)]
+    return all(abs(a - b) <= 6 for a, b in zip(x, previous.x, strict=True))
+
+
+def table_to_grid(table: Table, previous: Columns | None,
+                  rules: StructureRules) -> tuple[list[GridRow], Columns] | None:
+    """Rows of an action table; None when the table has no action header and does not continue one."""
+    found = _header(table)
+    if found is not None:
+        start, columns = found
+    elif _continues(table, previous):
+        assert previous is not None
+        start, columns = 0, previous
+    else:
+        return None
+    by_field: dict[str, int] = {}
+    for col, name in columns.fields.items():
+        by_field.setdefault(name, col)
+    header_texts = [c.text for c in table.row(start - 1)] if start else []
+    sheet_cols = [f for f in (*TEXT_FIELDS, *LIST_FIELDS) if f in by_field]
+    out: list[GridRow] = []
+    ax_p, ob_p = rules.patterns("axis"), rules.patterns("objective")
+    for r in range(start, table.n_rows):
+        row = table.row(r)
+        starting = [c for c in row if c.row == r]
+        if not starting:
+            continue
+        if header_texts and [c.text for c in row] == header_texts:
+            continue  # the header repeated on a new page
+        filled = [c for c in row if c.text]
+        if len(filled) == 1 and filled[0].cols >= max(2, table.n_cols // 2) and filled[0].row == r:
+            band = filled[0]
+            text = cell_text(band) or ""
+            kind = "objective" if _any(ob_p, text) and not _any(ax_p, text) else "axis"
+            out.append(GridRow(kind, None, text, band.blocks[0]))
+            continue
+
+        def at(name: str) -> Cell | None:
+            col = by_field.get(name)
+            return next((c for c in row if c.col <= col < c.col + c.cols), None) if col is not None else None
+
+        title_cell = at("title")
+        title = cell_text(title_cell)
+        if not title or title_cell is None or title_cell.row != r:
+            continue
+        number = cell_text(at("number"))
+        m = LEADING_NUMBER.match(title)
+        if m and not YEAR.match(m["number"]):
+            number = number or m["number"]
+            title = m["title"]
+        years = set(schedule_to_years(cell_text(at("schedule")), rules))
+        tick = table_rules().tick
+        for col, name in columns.fields.items():
+            if name.startswith("year:"):
+                cell = next((c for c in row if c.col <= col < c.col + c.cols), None)
+                if cell is not None and (tick.match(cell.text) or (not cell.text and cell.filled)):
+                    years.add(int(name[5:]))
+        sheet = None
+        if sheet_cols:
+            sheet = Sheet(pilot=cell_text(at("pilot")), partners=cell_items(at("partners")),
+                          publics=cell_items(at("publics")), schedule=cell_text(at("schedule")),
+                          indicators=cell_items(at("indicators")))
+        axis_cell, objective_cell = at("axis"), at("objective")
+        out.append(GridRow(
+            "action", number, title, title_cell.blocks[0],
+            axis=_cell_ref(axis_cell), objective=_cell_ref(objective_cell), years=sorted(years), sheet=sheet,
+        ))
+    return out, columns
+
+
+def _cell_ref(cell: Cell | None) -> tuple[str, Block] | None:
+    text = cell_text(cell)
+    if text is None or cell is None:
+        return None
+    return text, cell.blocks[0]
+
+
+def _any(patterns: list[re.Pattern[str]], text: str) -> bool:
+    return any(p.search(text) for p in patterns)
