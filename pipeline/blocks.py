@@ -16,7 +16,7 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from pipeline.model import Block, Document, Line, Page, Word
+from pipeline.model import Block, Line, Page, Word
 from pipeline.rules import structure_rules
 
 LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st",
@@ -169,9 +169,9 @@ def lines_to_regions(lines: list[Line]) -> list[list[Line]]:
     med = _median_size(lines)
     ygaps = _gaps((ln.box.top, ln.box.bottom) for ln in lines)
     big = [g for g in ygaps if g[1] - g[0] >= 1.5 * med]
-    xgaps = [g for g in _gaps((ln.box.x0, ln.box.x1) for ln in lines) if g[1] - g[0] >= max(0.9 * med, 6.0)]
-    if big and not _columns_first(lines, xgaps, med):
+    if big:
         return [r for part in _split(lines, big, "y") for r in lines_to_regions(part)]
+    xgaps = [g for g in _gaps((ln.box.x0, ln.box.x1) for ln in lines) if g[1] - g[0] >= max(0.9 * med, 6.0)]
     if xgaps:
         parts = _split(lines, xgaps, "x")
         if len(parts) == 2:
@@ -187,16 +187,6 @@ def lines_to_regions(lines: list[Line]) -> list[list[Line]]:
             if any(len(s) > 1 for s in sub):
                 return [r for s in sub for r in s]
     return [lines]
-
-
-def _columns_first(lines: list[Line], xgaps: list[tuple[float, float]], med: float) -> bool:
-    """Columns side by side whose blank rows line up: a wide gutter with several paragraphs on each side is cut
-    before the rows (which would interleave the columns)."""
-    wide = [g for g in xgaps if g[1] - g[0] >= max(1.5 * med, 12.0)]
-    if not wide:
-        return False
-    parts = _split(lines, wide, "x")
-    return len(parts) >= 2 and all(len(p) >= 4 for p in parts)
 
 
 def _groups_by_gap(lines: list[Line], factor: float) -> list[list[Line]]:

@@ -57,12 +57,14 @@ def badges_to_items(blocks: list[Block]) -> list[Block]:
                 continue
             gap = b.box.x0 - bb.x1
             first_line_bottom = b.box.top + 1.6 * b.size
-            if badge.size <= 1.6 * b.size and -1 <= gap <= 4 * max(badge.size, b.size) and bb.top - 0.6 * b.size <= b.box.top <= bb.bottom \
-                    and first_line_bottom >= bb.top and (best is None or gap < best.box.x0 - bb.x1):  # type: ignore[union-attr]
+            beside = -1 <= gap <= 4 * max(badge.size, b.size) and badge.size <= 1.6 * b.size
+            level = bb.top - 0.6 * b.size <= b.box.top <= bb.bottom and first_line_bottom >= bb.top
+            if beside and level and (best is None or best.box is None or gap < best.box.x0 - bb.x1):
                 best = b
         if best is not None:
             used.add(id(badge))
-            numbered[id(best)] = replace(best, text=f"{badge.text.strip()}. {best.text}", box=best.box.union(bb))  # type: ignore[union-attr]
+            box = best.box.union(bb) if best.box is not None else bb
+            numbered[id(best)] = replace(best, text=f"{badge.text.strip()}. {best.text}", box=box)
     return [numbered.get(id(b), b) for b in blocks if id(b) not in used]
 
 

@@ -12,7 +12,7 @@ import re
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from pipeline.blocks import LIGATURES
-from pipeline.model import Block, Document
+from pipeline.model import Block, Cell, Document, Table
 
 SKIP = {"script", "style", "noscript", "nav", "svg", "template", "button", "form", "iframe", "head"}
 BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "figcaption", "dt", "dd",
@@ -34,6 +34,44 @@ def _has_block_child(node: LexborNode) -> bool:
     return any(d.mem_id != node.mem_id for d in node.css(_BLOCK_SELECTOR))
 
 
+def _cell_blocks(node: LexborNode) -> tuple[Block, ...]:
+    items = [li for li in node.css("li")]
+    bold = node.tag == "th" or (node.css_first("strong, b") is not None
+                                and _text(node.css_first("strong, b")) == _text(node))  # type: ignore[arg-type]
+    if items:
+        return tuple(Block(text=_text(li), kind="bullet", page=1, box=None, size=BODY_SIZE, bold=False)
+                     for li in items if _text(li))
+    parts = [_text(p) for p in node.css("p")] or [_text(node)]
+    return tuple(Block(text=t, kind="text", page=1, box=None, size=BODY_SIZE, bold=bold) for t in parts if t)
+
+
+def _table(node: LexborNode) -> Table | None:
+    """<table> -> Table on a grid, with colspan/rowspan; nested tables are read as text."""
+    rows = [tr for tr in node.css("tr")]
+    taken: set[tuple[int, int]] = set()
+    cells: list[Cell] = []
+    n_cols = 0
+    for r, tr in enumerate(rows):
+        c = 0
+        for td in tr.iter(include_text=False):
+            if td.tag not in {"td", "th"}:
+                continue
+            while (r, c) in taken:
+                c += 1
+            span_c = int(td.attributes.get("colspan") or 1) if (td.attributes.get("colspan") or "1").isdigit() else 1
+            span_r = int(td.attributes.get("rowspan") or 1) if (td.attributes.get("rowspan") or "1").isdigit() else 1
+            span_r = max(1, min(span_r, len(rows) - r))
+            for dr in range(span_r):
+                for dc in range(span_c):
+                    taken.add((r + dr, c + dc))
+            cells.append(Cell(r, c, span_r, span_c, None, _cell_blocks(td)))
+            c += span_c
+            n_cols = max(n_cols, c)
+    if not cells or len(rows) < 2 or n_cols < 2:
+        return None
+    return Table(1, None, len(rows), n_cols, tuple(cells), "html")
+
+
 def html_to_document(html: str) -> Document:
     tree = LexborHTMLParser(html)
     root = tree.body or tree.root
@@ -49,6 +87,13 @@ def html_to_document(html: str) -> Document:
         for child in node.iter(include_text=False):
             tag = child.tag
             if tag in SKIP or tag is None or tag.startswith("-"):
+                continue
+            if tag == "table":
+                table = _table(child)
+                if table is not None:
+                    texts = [c.text for c in table.cells if c.text]
+                    blocks.append(Block(text=" | ".join(texts), kind="table", page=1, box=None, size=BODY_SIZE,
+                                        bold=False, region=len(blocks), table=table))
                 continue
             if tag in {"h1", "h2", "h3", "h4", "h5", "h6"}:
                 emit(_text(child), "text", int(tag[1]), True)

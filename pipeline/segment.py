@@ -103,7 +103,7 @@ def text_to_period(texts: list[str], rules: StructureRules) -> tuple[int | None,
         m = _match(rules.patterns("period_duration"), text)
         if m:
             start = int(m["start"])
-            return start, start + rules.number(m["years"])
+            return start, start + rules.number(m["years"]) - 1  # "cinq ans à compter de 2024": 2024-2028
         m = _match(rules.patterns("period_end_after_years"), text)
         if m:
             end = int(m["end"])
@@ -209,8 +209,8 @@ class _Builder:
         return axis
 
     def objective_for(self, text: str, block: Block, axis: Node | None) -> Node:
-        m = _match(self.rules.patterns("objective"), text)
-        number, title = (m["number"], clean_title(m["title"])) if m else (None, clean_title(text))
+        m = _match(self.rules.patterns("objective"), text) or LEADING_NUMBER.match(text)
+        number, title = (m["number"].rstrip("."), clean_title(m["title"])) if m else (None, clean_title(text))
         axis_number = axis.number if axis else None
         for obj in self.objectives:
             if obj.axis == axis_number and soft_key(obj.title) == soft_key(title):
@@ -624,8 +624,21 @@ def document_to_tree(doc: Document) -> Tree:
     territory = text_to_territory(texts, rules)
     if territory is None:
         warnings.append(("TERRITORY_NOT_FOUND", "no contracting territory could be read"))
+    axes, objectives, actions = _in_axis_order(axes, _dedupe_objectives(objectives), actions)
     return Tree("contract", territory, start, end, text_to_signed_on(texts, rules), declared_axes,
-                declared_actions, axes, _dedupe_objectives(objectives), actions, warnings)
+                declared_actions, axes, objectives, actions, warnings)
+
+
+def _in_axis_order(axes: list[Node], objectives: list[Node],
+                   actions: list[Node]) -> tuple[list[Node], list[Node], list[Node]]:
+    """Axes numbered 1..n in their numeric order (boxes laid out in a grid are read row by row), objectives and
+    actions grouped under them, keeping reading order within each axis."""
+    if not axes or not all(a.number and a.number.isdigit() for a in axes):
+        return axes, objectives, actions
+    ordered = sorted(axes, key=lambda a: int(a.number or 0))
+    rank = {a.number: k for k, a in enumerate(ordered)}
+    return (ordered, sorted(objectives, key=lambda o: rank.get(o.axis, len(rank))),
+            sorted(actions, key=lambda a: rank.get(a.axis, len(rank))))
 
 
 def _dedupe_objectives(objectives: list[Node]) -> list[Node]:

@@ -273,7 +273,7 @@ def table_to_grid(table: Table, previous: Columns | None,
             out.append(GridRow(kind, None, text, band.blocks[0]))
             continue
 
-        def at(name: str) -> Cell | None:
+        def at(name: str, row: list[Cell] = row) -> Cell | None:
             col = by_field.get(name)
             return next((c for c in row if c.col <= col < c.col + c.cols), None) if col is not None else None
 

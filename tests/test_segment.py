@@ -25,7 +25,7 @@ R = structure_rules()
 @pytest.mark.parametrize(("text", "expected"), [
     ("LES ENJEUX DU CLS 2025-2029 :", (2025, 2029)),
     ("un Contrat local de santé intercommunal (CLSi) pour la période 2024 – 2028.", (2024, 2028)),
-    ("Le contrat est conclu pour cinq ans à compter de 2024.", (2024, 2029)),
+    ("Le contrat est conclu pour cinq ans à compter de 2024.", (2024, 2028)),
     ("une évaluation globale sera réalisée à l’issue des trois années, en 2026.", (2023, 2026)),
     ("Phase 1 (janvier 2022 – mai 2022) → diagnostic", (None, None)),
     ("entre 2020 et 2022 les effectifs ont augmenté", (None, None)),
