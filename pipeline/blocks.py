@@ -16,7 +16,7 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from pipeline.model import Block, Line, Page, Word
+from pipeline.model import Block, Box, Line, Page, Word
 from pipeline.rules import structure_rules
 
 LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st",
@@ -29,6 +29,8 @@ ITEM_START = re.compile(
     re.I,
 )
 YEAR = re.compile(r"^(?:19|20)\d\d$")
+# Punctuation that ends a title or a cell without being part of it.
+TRAILING = re.compile(r"[\s.,;:]+$")
 PAGE_NUMBER = re.compile(r"^(?:page\s*)?\d{1,4}(?:\s*(?:/|sur)\s*\d{1,4})?$", re.I)
 
 
@@ -81,9 +83,8 @@ def words_to_lines(page: Page) -> list[Line]:
             else:
                 pieces[-1].append(w)
         for piece in pieces:
-            box = piece[0].box
-            for w in piece[1:]:
-                box = box.union(w.box)
+            box = Box.union_of(w.box for w in piece)
+            assert box is not None
             lines.append(Line(tuple(piece), box, page.number))
     return _drawn_bullets(lines, page)
 
@@ -269,9 +270,7 @@ def region_to_blocks(lines: list[Line], region: int) -> list[Block]:
     def flush() -> None:
         nonlocal current, current_bullet
         if current:
-            box = current[0][0].box
-            for ln, _ in current[1:]:
-                box = box.union(ln.box)
+            box = Box.union_of(ln.box for ln, _ in current)
             text = _join([t for _, t in current])
             if text and not _is_bullet(text):
                 first = current[0][0]

@@ -89,13 +89,13 @@ class DocumentScore:
 
 
 def _match_items(gold: Sequence[Any], pred: Sequence[Any], same: Callable[[str, str], bool],
-                 key: Callable[[Any], Any] | None = None) -> list[tuple[int, int]]:
-    """Greedy one-to-one matching in document order; `key` (when given) must agree too."""
+                 text: Callable[[Any], str] = lambda item: item.title) -> list[tuple[int, int]]:
+    """Greedy one-to-one matching in document order of items (by their title) or of strings (text=str)."""
     pairs = []
     used: set[int] = set()
     for gi, g in enumerate(gold):
         for pi, p in enumerate(pred):
-            if pi not in used and same(g.title, p.title) and (key is None or key(g) == key(p)):
+            if pi not in used and same(text(g), text(p)):
                 pairs.append((gi, pi))
                 used.add(pi)
                 break
@@ -178,21 +178,15 @@ def _score_sheets(gold: Gold, got: ContractExtraction, pairs: list[tuple[int, in
             if (gv is not None or pv is not None) and not ok:
                 misses.append(f"sheet_{name}: {title!r}: gold {gv!r}, predicted {pv!r}")
         for name in ("partners", "publics", "indicators"):
-            gl = [_Titled(t) for t in getattr(g_sheet, name)]
-            pl = [_Titled(t) for t in (getattr(p_sheet, name) if p_sheet else [])]
-            matched = _match_items(gl, pl, same)
+            gl: list[str] = getattr(g_sheet, name)
+            pl: list[str] = getattr(p_sheet, name) if p_sheet else []
+            matched = _match_items(gl, pl, same, text=str)
             out[f"sheet_{name}"].add(Counts(len(matched), len(pl), len(gl)))
             mg, mp = {a for a, _ in matched}, {b for _, b in matched}
-            misses += [f"sheet_{name}: {title!r}: gold item not found: {x.title!r}"
-                       for i, x in enumerate(gl) if i not in mg]
-            misses += [f"sheet_{name}: {title!r}: predicted item not in gold: {x.title!r}"
+            misses += [f"sheet_{name}: {title!r}: gold item not found: {x!r}" for i, x in enumerate(gl) if i not in mg]
+            misses += [f"sheet_{name}: {title!r}: predicted item not in gold: {x!r}"
                        for i, x in enumerate(pl) if i not in mp]
     return out
-
-
-@dataclass(frozen=True)
-class _Titled:
-    title: str
 
 
 @dataclass

@@ -34,10 +34,20 @@ def _has_block_child(node: LexborNode) -> bool:
     return any(d.mem_id != node.mem_id for d in node.css(_BLOCK_SELECTOR))
 
 
+def _all_bold(node: LexborNode) -> bool:
+    """The whole text of the node is inside one <strong>/<b>."""
+    strong = node.css_first("strong, b")
+    return strong is not None and _text(strong) == _text(node)
+
+
+def _span(node: LexborNode, name: str) -> int:
+    value = node.attributes.get(name) or "1"
+    return max(int(value), 1) if value.isdigit() else 1
+
+
 def _cell_blocks(node: LexborNode) -> tuple[Block, ...]:
-    items = [li for li in node.css("li")]
-    bold = node.tag == "th" or (node.css_first("strong, b") is not None
-                                and _text(node.css_first("strong, b")) == _text(node))  # type: ignore[arg-type]
+    items = node.css("li")
+    bold = node.tag == "th" or _all_bold(node)
     if items:
         return tuple(Block(text=_text(li), kind="bullet", page=1, box=None, size=BODY_SIZE, bold=False)
                      for li in items if _text(li))
@@ -46,8 +56,8 @@ def _cell_blocks(node: LexborNode) -> tuple[Block, ...]:
 
 
 def _table(node: LexborNode) -> Table | None:
-    """<table> -> Table on a grid, with colspan/rowspan; nested tables are read as text."""
-    rows = [tr for tr in node.css("tr")]
+    """<table> -> Table on a grid, with colspan/rowspan (a cell's <li> items and <p> paragraphs as its blocks)."""
+    rows = node.css("tr")
     taken: set[tuple[int, int]] = set()
     cells: list[Cell] = []
     n_cols = 0
@@ -58,9 +68,7 @@ def _table(node: LexborNode) -> Table | None:
                 continue
             while (r, c) in taken:
                 c += 1
-            span_c = int(td.attributes.get("colspan") or 1) if (td.attributes.get("colspan") or "1").isdigit() else 1
-            span_r = int(td.attributes.get("rowspan") or 1) if (td.attributes.get("rowspan") or "1").isdigit() else 1
-            span_r = max(1, min(span_r, len(rows) - r))
+            span_c, span_r = _span(td, "colspan"), min(_span(td, "rowspan"), len(rows) - r)
             for dr in range(span_r):
                 for dc in range(span_c):
                     taken.add((r + dr, c + dc))
@@ -114,9 +122,7 @@ def html_to_document(html: str) -> Document:
                 if _has_block_child(child):
                     walk(child)
                 else:
-                    strong = child.css_first("strong, b")
-                    bold = strong is not None and _text(strong) == _text(child)
-                    emit(_text(child), "text", None, bold)
+                    emit(_text(child), "text", None, _all_bold(child))
             else:  # containers (div, section, ul, table…) and inline elements
                 if _has_block_child(child):
                     walk(child)

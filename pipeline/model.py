@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -24,6 +25,15 @@ class Box:
     def union(self, other: Box) -> Box:
         return Box(min(self.x0, other.x0), min(self.top, other.top), max(self.x1, other.x1),
                    max(self.bottom, other.bottom))
+
+    @staticmethod
+    def union_of(boxes: Iterable[Box | None]) -> Box | None:
+        """The box around all given boxes (None entries skipped); None when there is none."""
+        out: Box | None = None
+        for b in boxes:
+            if b is not None:
+                out = b if out is None else out.union(b)
+        return out
 
     def x_overlap(self, other: Box) -> float:
         return min(self.x1, other.x1) - max(self.x0, other.x0)

@@ -11,13 +11,23 @@ Actions found by 1 (numbered lists in year groups) are kept whatever the axes ca
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
-from pipeline.model import Block, Box, Document
-from pipeline.rules import StructureRules, structure_rules
-from pipeline.sheets import LEADING_NUMBER, Columns, Sheet, schedule_to_years, table_to_fiche, table_to_grid
+from pipeline.blocks import TRAILING
+from pipeline.model import Block, Box, Cell, Document
+from pipeline.rules import StructureRules, fold, structure_rules
+from pipeline.sheets import (
+    LEADING_NUMBER,
+    Columns,
+    Fiche,
+    GridRow,
+    Sheet,
+    cell_text,
+    schedule_to_years,
+    table_to_fiche,
+    table_to_grid,
+)
 
 
 @dataclass
@@ -51,9 +61,6 @@ class NotACLS(ValueError):
     pass
 
 
-TRAILING = re.compile(r"[\s.,;:]+$")
-
-
 def clean_title(text: str) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     text = re.sub(r"^[•\-–—*·▪■►➢➜▼▶▸\s]+", "", text)
@@ -62,13 +69,14 @@ def clean_title(text: str) -> str:
     return TRAILING.sub("", text)
 
 
-def _fold(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFD", text.lower()) if unicodedata.category(c) != "Mn")
-
-
 def soft_key(text: str) -> str:
     """Case, accents, punctuation and spacing ignored: to recognise the same title printed twice."""
-    return re.sub(r"[\W_]+", "", _fold(text))
+    return re.sub(r"[\W_]+", "", fold(text))
+
+
+def _sentences(text: str) -> list[str]:
+    """Sentences of a paragraph (split after . ! ? before a capital or an opening quote)."""
+    return re.split(r"(?<=[.!?])\s+(?=[A-ZÀÉÈ«])", text)
 
 
 def _match(patterns: list[re.Pattern[str]], text: str) -> re.Match[str] | None:
@@ -114,14 +122,13 @@ def text_to_period(texts: list[str], rules: StructureRules) -> tuple[int | None,
 def text_to_signed_on(texts: list[str], rules: StructureRules) -> date | None:
     months = rules.raw["months"]
     distractor = re.compile(rules.raw["prose_distractor"], re.I)
-    sentences = [x for t in texts for x in re.split(r"(?<=[.!?])\s+(?=[A-ZÀÉÈ«])", t)]
-    for text in sentences:
+    for text in (x for t in texts for x in _sentences(t)):
         if distractor.search(text):
             continue
         m = _match(rules.patterns("signed_on"), text)
         if m:
             month = m["month"]
-            month_n = int(month) if month.isdigit() else months[_fold(month)]
+            month_n = int(month) if month.isdigit() else months[fold(month)]
             try:
                 return date(int(m["year"]), month_n, int(m["day"]))
             except ValueError:
@@ -183,13 +190,16 @@ def _is_heading(block: Block, body_size: float) -> bool:
 
 
 class _Builder:
-    """Axes, objectives and actions as they are met, with the lookups that tables need."""
+    """Axes, objectives and actions as they are met, the current axis and objective, and the table handlers."""
 
     def __init__(self, rules: StructureRules) -> None:
         self.rules = rules
         self.axes: list[Node] = []
         self.objectives: list[Node] = []
         self.actions: list[Node] = []
+        self.axis: Node | None = None  # the axis and objective the next actions belong to
+        self.objective: Node | None = None
+        self.columns: Columns | None = None  # the header of the last action grid (continued on the next page)
 
     def axis_for(self, text: str, block: Block) -> Node:
         ref = _match(self.rules.patterns("axis_reference"), text)  # a bare "Axe 2" refers to a known axis
@@ -208,10 +218,10 @@ class _Builder:
         self.axes.append(axis)
         return axis
 
-    def objective_for(self, text: str, block: Block, axis: Node | None) -> Node:
+    def objective_for(self, text: str, block: Block) -> Node:
         m = _match(self.rules.patterns("objective"), text) or LEADING_NUMBER.match(text)
         number, title = (m["number"].rstrip("."), clean_title(m["title"])) if m else (None, clean_title(text))
-        axis_number = axis.number if axis else None
+        axis_number = self.axis.number if self.axis else None
         for obj in self.objectives:
             if obj.axis == axis_number and soft_key(obj.title) == soft_key(title):
                 return obj
@@ -219,21 +229,81 @@ class _Builder:
         self.objectives.append(obj)
         return obj
 
+    def enter_axis(self, text: str, block: Block) -> None:
+        axis = self.axis_for(text, block)
+        if axis is not self.axis:
+            self.axis, self.objective = axis, None
+
+    def enter_cell(self, kind: str, cell: Cell | None) -> None:
+        """An "Axe" / "Objectif" cell of a fiche or grid row sets the current axis / objective."""
+        text = cell_text(cell)
+        if cell is None or text is None:
+            return
+        if kind == "axis":
+            self.enter_axis(text, cell.blocks[0])
+        else:
+            self.objective = self.objective_for(text, cell.blocks[0])
+
+    def new_action(self, number: str | None, title: str, block: Block, years: list[int],
+                   sheet: Sheet | None = None) -> Node:
+        """An action under the current axis and objective (not yet added)."""
+        return Node("action", number, clean_title(title), block, axis=self.axis.number if self.axis else None,
+                    objective=self.objective.title if self.objective else None, years=years, sheet=sheet)
+
+    def action(self, number: str | None, title: str, block: Block, years: list[int],
+               sheet: Sheet | None = None) -> Node:
+        node = self.new_action(number, title, block, years, sheet)
+        self.actions.append(node)
+        return node
+
+    def add_fiche(self, fiche: Fiche, opened: Node | None, pending: tuple[str, Block | None] | None) -> None:
+        """A fiche table: the sheet of the action its heading just opened, a new action, or the rest of the
+        previous fiche broken across pages."""
+        last = self.actions[-1] if self.actions else None
+        years = schedule_to_years(fiche.sheet.schedule, self.rules)
+        if (fiche.title is None and fiche.number is None and pending is None and last is not None
+                and last.sheet is not None and not {"axis", "objective"} & fiche.labelled):
+            last.sheet.merge(fiche.sheet, fiche.lead)
+            last.years = sorted(set(last.years) | set(years))
+            return
+        if cell_text(fiche.axis) is not None:  # a fiche names its own axis: no objective unless it names one
+            self.enter_cell("axis", fiche.axis)
+            self.objective = None
+        self.enter_cell("objective", fiche.objective)
+        if opened is not None and opened.sheet is None and (
+                fiche.title is None or soft_key(fiche.title) == soft_key(opened.title)):
+            opened.sheet, opened.years = fiche.sheet, years
+            opened.axis = self.axis.number if self.axis else opened.axis
+            opened.objective = self.objective.title if self.objective else opened.objective
+            return
+        title, title_block = fiche.title, fiche.title_block
+        if title is None and pending is not None and pending[1] is not None:
+            title, title_block = pending[1].text, pending[1]
+        if title and title_block is not None:
+            self.action(fiche.number or (pending[0] if pending else None), title, title_block, years, fiche.sheet)
+
+    def add_grid_rows(self, rows: list[GridRow]) -> None:
+        for row in rows:
+            if row.kind == "axis":
+                self.axis, self.objective = self.axis_for(row.title, row.block), None
+            elif row.kind == "objective":
+                self.objective = self.objective_for(row.title, row.block)
+            else:
+                self.enter_cell("axis", row.axis)
+                self.enter_cell("objective", row.objective)
+                self.action(row.number, row.title, row.block, row.years, row.sheet)
+
 
 def blocks_to_numbered(doc: Document, rules: StructureRules) -> tuple[list[Node], list[Node], list[Node]]:
     """Numbered axes/objectives/actions, numbered lists of actions in year groups or Actions sections, fiche
     action tables and action tables (pipeline/sheets.py)."""
-    built = _Builder(rules)
-    axes, objectives, actions = built.axes, built.objectives, built.actions
-    axis: Node | None = None
-    objective: Node | None = None
+    b = _Builder(rules)
     years: list[int] = []
     action_context = False
     bullet_context = False  # after an "Actions" heading: bullets are actions too
     excluded = False
     ax_p, ob_p, ac_p = rules.patterns("axis"), rules.patterns("objective"), rules.patterns("action")
     item_p, fiche_p = rules.patterns("numbered_item"), rules.patterns("fiche_heading")
-    columns: Columns | None = None
     heading_action: Node | None = None  # an action just opened by a "Fiche action n°X : title" heading
     pending: tuple[str, Block | None] | None = None  # "FICHE ACTION N°2.3" with its title still to come
     candidates: list[Node] = []  # bullets under an axis or objective heading: actions if nothing else is
@@ -246,60 +316,16 @@ def blocks_to_numbered(doc: Document, rules: StructureRules) -> tuple[list[Node]
         just_opened, heading_action = heading_action, None
         if block.table is not None:
             fiche = table_to_fiche(block.table)
+            grid = table_to_grid(block.table, b.columns, rules) if fiche is None else None
             if fiche is not None:
-                last = actions[-1] if actions else None
-                if (fiche.title is None and fiche.number is None and pending is None and last is not None
-                        and last.sheet is not None and not {"axis", "objective"} & fiche.labelled):
-                    last.sheet.merge(fiche.sheet, fiche.lead)  # the rest of a fiche broken across pages
-                    last.years = sorted(set(last.years) | set(schedule_to_years(fiche.sheet.schedule, rules)))
-                    continue
-                if fiche.axis and fiche.axis_block is not None:
-                    axis = built.axis_for(fiche.axis, fiche.axis_block)
-                    objective = None
-                if fiche.objective and fiche.objective_block is not None:
-                    objective = built.objective_for(fiche.objective, fiche.objective_block, axis)
-                action_years = schedule_to_years(fiche.sheet.schedule, rules)
-                if just_opened is not None and just_opened.sheet is None and (
-                        fiche.title is None or soft_key(fiche.title) == soft_key(just_opened.title)):
-                    just_opened.sheet, just_opened.years = fiche.sheet, action_years
-                    just_opened.axis = axis.number if axis else just_opened.axis
-                    just_opened.objective = objective.title if objective else just_opened.objective
-                else:
-                    number = fiche.number or (pending[0] if pending else None)
-                    title = fiche.title
-                    title_block = fiche.title_block
-                    if title is None and pending is not None and pending[1] is not None:
-                        title, title_block = clean_title(pending[1].text), pending[1]
-                    if title and title_block is not None:
-                        actions.append(Node("action", number, clean_title(title), title_block,
-                                            axis=axis.number if axis else None,
-                                            objective=objective.title if objective else None,
-                                            years=action_years, sheet=fiche.sheet))
+                b.add_fiche(fiche, just_opened, pending)
                 pending = None
-                continue
-            grid = table_to_grid(block.table, columns, rules)
-            if grid is not None:
-                rows, columns = grid
-                for row in rows:
-                    if row.kind == "axis":
-                        axis, objective = built.axis_for(row.title, row.block), None
-                    elif row.kind == "objective":
-                        objective = built.objective_for(row.title, row.block, axis)
-                    else:
-                        if row.axis is not None:
-                            new_axis = built.axis_for(*row.axis)
-                            if new_axis is not axis:
-                                axis, objective = new_axis, None
-                        if row.objective is not None:
-                            objective = built.objective_for(row.objective[0], row.objective[1], axis)
-                        actions.append(Node("action", row.number, clean_title(row.title), row.block,
-                                            axis=axis.number if axis else None,
-                                            objective=objective.title if objective else None,
-                                            years=row.years, sheet=row.sheet))
-                continue
-            # a layout table: its cells are read as text, row by row
-            cells = sorted(block.table.cells, key=lambda c: (c.row, c.col))
-            queue[i:i] = [b for c in cells for b in c.blocks]
+            elif grid is not None:
+                rows, b.columns = grid
+                b.add_grid_rows(rows)
+            else:  # a layout table: its cells are read as text, row by row
+                cells = sorted(block.table.cells, key=lambda c: (c.row, c.col))
+                queue[i:i] = [x for c in cells for x in c.blocks]
             continue
         if pending is not None and pending[1] is None and block.kind == "text":
             pending = (pending[0], block)
@@ -312,24 +338,18 @@ def blocks_to_numbered(doc: Document, rules: StructureRules) -> tuple[list[Node]
             kind, number, title_block = label
             i += 1
             if kind == "axis":
-                axis = built.axis_for(f"Axe {number} : {title_block.text}", block)
-                objective, years, excluded = None, [], False
+                b.axis, b.objective = b.axis_for(f"Axe {number} : {title_block.text}", block), None
+                years = []
             else:
-                objective = Node("objective", number, clean_title(title_block.text), block,
-                                 axis=axis.number if axis else None)
-                objectives.append(objective)
-                excluded = False
+                b.objective = b.objective_for(f"Objectif {number} : {title_block.text}", block)
+            excluded = False
             continue
-        m = _match(ax_p, clean_title(text)) if block.kind != "bullet" or block.bold else None
-        if m:
-            axis = built.axis_for(clean_title(text), block)
-            objective, years, excluded = None, [], False
+        if (block.kind != "bullet" or block.bold) and _match(ax_p, clean_title(text)):
+            b.axis, b.objective = b.axis_for(clean_title(text), block), None
+            years, excluded = [], False
             continue
-        m = _match(ob_p, text)
-        if m:
-            objective = Node("objective", m["number"], clean_title(m["title"]), block,
-                             axis=axis.number if axis else None)
-            objectives.append(objective)
+        if _match(ob_p, text):
+            b.objective = b.objective_for(text, block)
             excluded = False
             continue
         m = _match(fiche_p, text) if block.kind != "bullet" else None
@@ -347,26 +367,22 @@ def blocks_to_numbered(doc: Document, rules: StructureRules) -> tuple[list[Node]
         if excluded:
             continue
         m = _match(ac_p, text)
-        if m is None and (action_context or objective is not None):
+        if m is None and (action_context or b.objective is not None):
             m = _match(item_p, text)
         if m:
-            actions.append(Node("action", m["number"], clean_title(m["title"]), block,
-                                axis=axis.number if axis else None,
-                                objective=objective.title if objective else None, years=list(years)))
-            heading_action = actions[-1]
+            heading_action = b.action(m["number"], m["title"], block, list(years))
             continue
-        if block.kind == "bullet" and clean_title(text):
-            node = Node("action", None, clean_title(text), block, axis=axis.number if axis else None,
-                        objective=objective.title if objective else None, years=list(years))
+        title = clean_title(text)
+        if block.kind == "bullet" and title:
             if bullet_context:
-                actions.append(node)
+                b.action(None, title, block, list(years))
                 continue
-            if axis is not None or objective is not None:
-                candidates.append(node)
+            if b.axis is not None or b.objective is not None:
+                candidates.append(b.new_action(None, title, block, list(years)))
         if _is_heading(block, doc.body_size) and (block.size >= 1.15 * doc.body_size or bullet_context):
             action_context = bullet_context = False
             years = []
-    return axes, objectives, _merge_duplicates(actions or candidates)
+    return b.axes, b.objectives, _merge_duplicates(b.actions or candidates)
 
 
 def _label_then_title(block: Block, nxt: Block | None, rules: StructureRules,
@@ -409,13 +425,7 @@ class _Group:
 
     @property
     def box(self) -> Box | None:
-        boxes = [b.box for b in [self.heading, *self.items] if b.box is not None]
-        if not boxes:
-            return None
-        out = boxes[0]
-        for b in boxes[1:]:
-            out = out.union(b)
-        return out
+        return Box.union_of(b.box for b in [self.heading, *self.items])
 
 
 def blocks_to_thematic(doc: Document, rules: StructureRules) -> tuple[list[Node], list[Node], list[Node]]:
@@ -496,7 +506,7 @@ def blocks_to_prose_axes(doc: Document, rules: StructureRules) -> list[Node]:
     for block in doc.blocks:
         if block.kind == "table" or len(block.text) < 40:
             continue
-        for sentence in re.split(r"(?<=[.!?])\s+(?=[A-ZÀÉÈ«])", block.text):
+        for sentence in _sentences(block.text):
             if distractor.search(sentence):
                 continue
             items: list[str] = []
@@ -624,21 +634,9 @@ def document_to_tree(doc: Document) -> Tree:
     territory = text_to_territory(texts, rules)
     if territory is None:
         warnings.append(("TERRITORY_NOT_FOUND", "no contracting territory could be read"))
-    axes, objectives, actions = _in_axis_order(axes, _dedupe_objectives(objectives), actions)
+    objectives = _dedupe_objectives(objectives)
     return Tree("contract", territory, start, end, text_to_signed_on(texts, rules), declared_axes,
                 declared_actions, axes, objectives, actions, warnings)
-
-
-def _in_axis_order(axes: list[Node], objectives: list[Node],
-                   actions: list[Node]) -> tuple[list[Node], list[Node], list[Node]]:
-    """Axes numbered 1..n in their numeric order (boxes laid out in a grid are read row by row), objectives and
-    actions grouped under them, keeping reading order within each axis."""
-    if not axes or not all(a.number and a.number.isdigit() for a in axes):
-        return axes, objectives, actions
-    ordered = sorted(axes, key=lambda a: int(a.number or 0))
-    rank = {a.number: k for k, a in enumerate(ordered)}
-    return (ordered, sorted(objectives, key=lambda o: rank.get(o.axis, len(rank))),
-            sorted(actions, key=lambda a: rank.get(a.axis, len(rank))))
 
 
 def _dedupe_objectives(objectives: list[Node]) -> list[Node]:

@@ -12,8 +12,10 @@ Anything else returns None and is read as text, cell by cell.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from pipeline.blocks import TRAILING
 from pipeline.model import Block, Cell, Table
 from pipeline.rules import StructureRules, table_rules
 
@@ -60,10 +62,8 @@ class Fiche:
     number: str | None
     title: str | None
     title_block: Block | None
-    axis: str | None  # the "Axe" cell as printed
-    axis_block: Block | None
-    objective: str | None
-    objective_block: Block | None
+    axis: Cell | None  # the "Axe" value cell
+    objective: Cell | None
     sheet: Sheet
     labelled: set[str]  # fields the table has rows for
     lead: Cell | None = None  # a value in a first row without label: a row continued from the previous page
@@ -75,8 +75,8 @@ class GridRow:
     number: str | None
     title: str
     block: Block
-    axis: tuple[str, Block] | None = None  # axis cell text for action rows
-    objective: tuple[str, Block] | None = None
+    axis: Cell | None = None  # the axis / objective cells of an action row (merged cells repeat on each row)
+    objective: Cell | None = None
     years: list[int] = field(default_factory=list)
     sheet: Sheet | None = None
 
@@ -98,16 +98,27 @@ def cell_items(cell: Cell | None) -> list[str]:
         text = texts[0]
         parts = re.split(r"\s*;\s*", text) if ";" in text else re.split(r",\s+(?![^()]*\))", text)
         texts = parts
-    out = [re.sub(r"[\s.,;:]+$", "", t).strip() for t in texts]
+    out = [TRAILING.sub("", t).strip() for t in texts]
     return [t for t in out if t and t not in {"-", "–", "—", "/"}]
 
 
 def cell_text(cell: Cell | None) -> str | None:
-    if cell is None:
+    """A cell's text without trailing punctuation; None for a missing or empty cell."""
+    return (TRAILING.sub("", cell.text) or None) if cell is not None else None
+
+
+def _sheet(value: Callable[[str], Cell | None], last_field: str | None = None) -> Sheet:
+    """The sheet of an action from the cell of each field (a fiche's value cells, a grid row's columns)."""
+    return Sheet(pilot=cell_text(value("pilot")), partners=cell_items(value("partners")),
+                 publics=cell_items(value("publics")), schedule=cell_text(value("schedule")),
+                 indicators=cell_items(value("indicators")), last_field=last_field)
+
+
+def _covering(row: list[Cell], col: int | None) -> Cell | None:
+    """The cell of a row that covers column `col` (a cell merged over several columns covers each of them)."""
+    if col is None:
         return None
-    text = re.sub(r"\s+", " ", " ".join(b.text for b in cell.blocks)).strip()
-    text = re.sub(r"[\s.,;:]+$", "", text)
-    return text or None
+    return next((c for c in row if c.col <= col < c.col + c.cols), None)
 
 
 def schedule_to_years(text: str | None, rules: StructureRules) -> list[int]:
@@ -174,11 +185,7 @@ def table_to_fiche(table: Table) -> Fiche | None:
     if not ((labels >= 3 and len(real) >= 2 and sheet_fields) or (titled and labels >= 2 and real)
             or (lead is not None and sheet_fields)):
         return None
-    sheet = Sheet(
-        pilot=cell_text(values.get("pilot")), partners=cell_items(values.get("partners")),
-        publics=cell_items(values.get("publics")), schedule=cell_text(values.get("schedule")),
-        indicators=cell_items(values.get("indicators")), last_field=last_field,
-    )
+    sheet = _sheet(values.get, last_field)
     title_cell = values.get("title") or title_row
     number = cell_text(values.get("number"))
     title = cell_text(title_cell)
@@ -189,14 +196,8 @@ def table_to_fiche(table: Table) -> Fiche | None:
             title = m["title"].strip()
     return Fiche(
         number=number, title=title, title_block=title_cell.blocks[0] if title_cell and title_cell.blocks else None,
-        axis=cell_text(values.get("axis")), axis_block=_first_block(values.get("axis")),
-        objective=cell_text(values.get("objective")), objective_block=_first_block(values.get("objective")),
-        sheet=sheet, labelled=labelled, lead=lead,
+        axis=values.get("axis"), objective=values.get("objective"), sheet=sheet, labelled=labelled, lead=lead,
     )
-
-
-def _first_block(cell: Cell | None) -> Block | None:
-    return cell.blocks[0] if cell is not None and cell.blocks else None
 
 
 # ---------------------------------------------------------------- grid
@@ -213,18 +214,12 @@ def _header(table: Table) -> tuple[int, Columns] | None:
                 if name is not None and name != "other":
                     fields.setdefault(cell.col, name)
         # a two-level header: "Calendrier" over "2025 | 2026 | ..."
-        if r + 1 < table.n_rows:
-            for cell in table.starting_row(r + 1):
-                if YEAR.match(cell.text) and cell.col not in fields:
-                    fields[cell.col] = f"year:{cell.text}"
-        years = sum(1 for v in fields.values() if v.startswith("year:"))
-        names = set(fields.values())
-        if "title" in names and (len(names) >= 2) or (years >= 2 and len(names) > years):
-            if "title" not in names:
-                return None
-            header_rows = r + 2 if any(c.row == r + 1 and YEAR.match(c.text) for c in table.cells) else r + 1
+        sub_years = [c for c in table.starting_row(r + 1) if YEAR.match(c.text)] if r + 1 < table.n_rows else []
+        for cell in sub_years:
+            fields.setdefault(cell.col, f"year:{cell.text}")
+        if "title" in fields.values() and len(set(fields.values())) >= 2:
             x = [_col_x(table, c) for c in sorted(fields)]
-            return header_rows, Columns(fields, table.n_cols, x)
+            return r + (2 if sub_years else 1), Columns(fields, table.n_cols, x)
     return None
 
 
@@ -258,11 +253,9 @@ def table_to_grid(table: Table, previous: Columns | None,
     sheet_cols = [f for f in (*TEXT_FIELDS, *LIST_FIELDS) if f in by_field]
     out: list[GridRow] = []
     ax_p, ob_p = rules.patterns("axis"), rules.patterns("objective")
+    tick = table_rules().tick
     for r in range(start, table.n_rows):
         row = table.row(r)
-        starting = [c for c in row if c.row == r]
-        if not starting:
-            continue
         if header_texts and [c.text for c in row] == header_texts:
             continue  # the header repeated on a new page
         filled = [c for c in row if c.text]
@@ -274,8 +267,7 @@ def table_to_grid(table: Table, previous: Columns | None,
             continue
 
         def at(name: str, row: list[Cell] = row) -> Cell | None:
-            col = by_field.get(name)
-            return next((c for c in row if c.col <= col < c.col + c.cols), None) if col is not None else None
+            return _covering(row, by_field.get(name))
 
         title_cell = at("title")
         title = cell_text(title_cell)
@@ -287,30 +279,13 @@ def table_to_grid(table: Table, previous: Columns | None,
             number = number or m["number"]
             title = m["title"]
         years = set(schedule_to_years(cell_text(at("schedule")), rules))
-        tick = table_rules().tick
         for col, name in columns.fields.items():
-            if name.startswith("year:"):
-                cell = next((c for c in row if c.col <= col < c.col + c.cols), None)
-                if cell is not None and (tick.match(cell.text) or (not cell.text and cell.filled)):
-                    years.add(int(name[5:]))
-        sheet = None
-        if sheet_cols:
-            sheet = Sheet(pilot=cell_text(at("pilot")), partners=cell_items(at("partners")),
-                          publics=cell_items(at("publics")), schedule=cell_text(at("schedule")),
-                          indicators=cell_items(at("indicators")))
-        axis_cell, objective_cell = at("axis"), at("objective")
-        out.append(GridRow(
-            "action", number, title, title_cell.blocks[0],
-            axis=_cell_ref(axis_cell), objective=_cell_ref(objective_cell), years=sorted(years), sheet=sheet,
-        ))
+            cell = _covering(row, col) if name.startswith("year:") else None
+            if cell is not None and (tick.match(cell.text) or (not cell.text and cell.filled)):
+                years.add(int(name[5:]))
+        out.append(GridRow("action", number, title, title_cell.blocks[0], axis=at("axis"),
+                           objective=at("objective"), years=sorted(years), sheet=_sheet(at) if sheet_cols else None))
     return out, columns
-
-
-def _cell_ref(cell: Cell | None) -> tuple[str, Block] | None:
-    text = cell_text(cell)
-    if text is None or cell is None:
-        return None
-    return text, cell.blocks[0]
 
 
 def _any(patterns: list[re.Pattern[str]], text: str) -> bool:

@@ -84,15 +84,10 @@ def page_to_ruled_tables(page: Page, first_region: int) -> tuple[list[Table], li
 
 
 # ---------------------------------------------------------------- aligned (borderless) tables
-def _is_label(line: Line) -> bool:
-    field = table_rules().field_of(line.text)
-    return field is not None
-
-
 def lines_to_aligned_tables(lines: list[Line], page: int, first_region: int) -> tuple[list[Table], list[Line]]:
     """Borderless label/value tables: >= 3 label lines at one x, values starting right of the label column."""
     ordered = sorted(lines, key=lambda ln: (ln.box.top, ln.box.x0))
-    labels = [ln for ln in ordered if _is_label(ln)]
+    labels = [ln for ln in ordered if table_rules().field_of(ln.text) is not None]
     tables: list[Table] = []
     used: set[int] = set()
     for anchor in labels:
@@ -144,20 +139,6 @@ def _aligned_table(ordered: list[Line], column: list[Line], page: int,
     for r, (label, value) in enumerate(rows):
         for c, part in enumerate((label, value)):
             taken |= {id(ln) for ln in part}
-            box = _union(part)
-            cells.append(Cell(r, c, 1, 1, box, tuple(region_to_blocks(part, region)) if part else ()))
-    boxes = [c.box for c in cells if c.box is not None]
-    return Table(page, _union_boxes(boxes), len(rows), 2, tuple(cells), "aligned"), taken
-
-
-def _union(lines: list[Line]) -> Box | None:
-    return _union_boxes([ln.box for ln in lines])
-
-
-def _union_boxes(boxes: list[Box]) -> Box | None:
-    if not boxes:
-        return None
-    out = boxes[0]
-    for b in boxes[1:]:
-        out = out.union(b)
-    return out
+            blocks = tuple(region_to_blocks(part, region)) if part else ()
+            cells.append(Cell(r, c, 1, 1, Box.union_of(ln.box for ln in part), blocks))
+    return Table(page, Box.union_of(c.box for c in cells), len(rows), 2, tuple(cells), "aligned"), taken

@@ -3,7 +3,8 @@
 Usage: python scripts/render_fixtures.py [SLUG ...]     (all fixtures that have a generator/ folder by default)
 
 A fixture's `generator/` folder holds what a reviewer needs to rebuild its `source.pdf`:
-- `document.html` (+ its CSS/images): printed to PDF by headless Chromium;
+- `document.html` (+ its CSS/images): printed to PDF by headless Chromium; for a web-page fixture it is a
+  symlink to `../source.html`, the published page itself;
 - `build.py`: a script (python-docx, openpyxl, ...) that writes ONE office file (.docx, .odt, .xlsx, .ods) into
   the folder given as its first argument; the file is converted to PDF by headless LibreOffice.
 Producers: Debian packages `chromium` and `libreoffice-writer`/`libreoffice-calc`; Python: `pip install -e .[fixtures]`.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -19,11 +19,15 @@ RULES_DIR = Path(__file__).parent
 class StructureRules:
     version: str
     raw: dict[str, Any]
+    _compiled: dict[str, list[re.Pattern[str]]] = field(default_factory=dict, compare=False, repr=False)
 
     def patterns(self, key: str) -> list[re.Pattern[str]]:
-        value = self.raw[key]
-        items = value if isinstance(value, list) else [value]
-        return [re.compile(p, re.IGNORECASE) for p in items]
+        """The compiled (case-insensitive) patterns of a rule key, compiled once."""
+        if key not in self._compiled:
+            value = self.raw[key]
+            items = value if isinstance(value, list) else [value]
+            self._compiled[key] = [re.compile(p, re.IGNORECASE) for p in items]
+        return self._compiled[key]
 
     def number(self, word: str) -> int:
         word = word.lower()
@@ -61,10 +65,14 @@ class TableRules:
         return None
 
 
+def fold(text: str) -> str:
+    """Lowercase without accents ("Échéance" -> "echeance")."""
+    return "".join(c for c in unicodedata.normalize("NFD", text.lower()) if unicodedata.category(c) != "Mn")
+
+
 def fold_label(text: str) -> str:
     """Lowercase, accents removed, '(s)' and trailing ':' dropped, spaces collapsed."""
-    text = unicodedata.normalize("NFD", text.lower())
-    text = "".join(c for c in text if unicodedata.category(c) != "Mn").replace("’", "'")
+    text = fold(text).replace("’", "'")
     text = re.sub(r"\(s\)|\(es\)|\(e\)", "", text)
     text = re.sub(r"\s+", " ", text).strip()
     return re.sub(r"[\s:.]+$", "", text)
