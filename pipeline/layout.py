@@ -1,16 +1,32 @@
-"""PDF file -> pages of positioned words and marks. The only module that imports pdfplumber."""
+"""PDF file -> pages of positioned words, marks and ruled-table grids. The only module that imports pdfplumber.
+
+Two character backends feed the same word grouping and table finder (pdfplumber's own functions, run on
+plain dictionaries): PDFium (`pipeline/pdfium.py`, the default, ~40x faster) and pdfplumber (the reference).
+tests/test_backends.py asserts they agree on every fixture and the real-world corpus (ADR 0005).
+"""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfplumber.table import (
+    TableSettings,
+    cells_to_tables,
+    edges_to_intersections,
+    intersections_to_cells,
+    merge_edges,
+)
+from pdfplumber.utils import extract_words, filter_edges
 
-from pipeline import errors
+from pipeline import errors, pdfium
 from pipeline.model import Box, Grid, Mark, Page, Word
+from pipeline.pdfium import RawPage
 
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi|,b\b|-b\b", re.I)
 _ITALIC = re.compile(r"italic|oblique", re.I)
@@ -23,13 +39,17 @@ def _font(name: str) -> str:
     return _SUBSET.sub("", name or "")
 
 
-def _words(page: pdfplumber.page.Page) -> list[Word]:
-    raw = page.extract_words(
-        x_tolerance=1.5, y_tolerance=2.5, keep_blank_chars=False, use_text_flow=False,
-        extra_attrs=["fontname", "size", "upright"],
-    )
+BACKENDS = ("pdfium", "pdfplumber")
+DEFAULT_BACKEND = os.environ.get("CLSDATA_PDF_BACKEND", "pdfium")
+WORD_SETTINGS: dict[str, Any] = {"x_tolerance": 1.6, "y_tolerance": 2.5, "keep_blank_chars": False,
+                                 "use_text_flow": False, "extra_attrs": ["fontname", "size", "upright"]}
+TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines", "snap_tolerance": 3,
+                  "join_tolerance": 3, "intersection_tolerance": 3}
+
+
+def _words(chars: list[dict[str, Any]]) -> list[Word]:
     out = []
-    for w in raw:
+    for w in extract_words(chars, **WORD_SETTINGS):
         font = _font(w["fontname"])
         out.append(Word(
             text=w["text"],
@@ -40,12 +60,10 @@ def _words(page: pdfplumber.page.Page) -> list[Word]:
     return out
 
 
-def _marks(page: pdfplumber.page.Page) -> list[Mark]:
+def _marks(fills: list[tuple[float, float, float, float]]) -> list[Mark]:
     out = []
-    for obj in [*page.rects, *page.curves]:
-        if not obj.get("fill"):
-            continue
-        box = Box(float(obj["x0"]), float(obj["top"]), float(obj["x1"]), float(obj["bottom"]))
+    for x0, top, x1, bottom in fills:
+        box = Box(float(x0), float(top), float(x1), float(bottom))
         if box.width <= DOT_MAX and box.height <= DOT_MAX and box.width > 1 and box.height > 1:
             out.append(Mark(box, "dot"))
         elif box.width > 20 and box.height > 8:
@@ -53,36 +71,53 @@ def _marks(page: pdfplumber.page.Page) -> list[Mark]:
     return out
 
 
-TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines", "snap_tolerance": 3,
-                  "join_tolerance": 3, "intersection_tolerance": 3}
-
-
-def _grids(page: pdfplumber.page.Page) -> list[Grid]:
-    """Ruled tables (pdfplumber's table finder on drawn lines and rectangle edges) with at least 2x2 slots."""
-    if not (page.lines or page.rects):
+def _grids(edges: list[dict[str, Any]]) -> list[Grid]:
+    """Ruled tables (pdfplumber's table finder on drawn lines and shape edges) with at least 2x2 slots."""
+    if not edges:
         return []
+    settings = TableSettings.resolve(TABLE_SETTINGS)
+    v = filter_edges(edges, "v", min_length=settings.edge_min_length_prefilter)
+    h = filter_edges(edges, "h", min_length=settings.edge_min_length_prefilter)
+    merged = merge_edges([*v, *h], snap_x_tolerance=settings.snap_x_tolerance,
+                         snap_y_tolerance=settings.snap_y_tolerance, join_x_tolerance=settings.join_x_tolerance,
+                         join_y_tolerance=settings.join_y_tolerance)
+    merged = filter_edges(merged, min_length=settings.edge_min_length)
+    points = edges_to_intersections(merged, settings.intersection_x_tolerance, settings.intersection_y_tolerance)
     out = []
-    for table in page.find_tables(TABLE_SETTINGS):
-        cells = tuple(Box(*(float(v) for v in c)) for c in table.cells)
+    for group in cells_to_tables(intersections_to_cells(points)):
+        cells = tuple(Box(*(float(v) for v in c)) for c in group)
         xs = {round(c.x0) for c in cells} | {round(c.x1) for c in cells}
         ys = {round(c.top) for c in cells} | {round(c.bottom) for c in cells}
         if len(xs) >= 3 and len(ys) >= 3:
-            out.append(Grid(Box(*(float(v) for v in table.bbox)), cells))
+            box = Box.union_of(cells)
+            assert box is not None
+            out.append(Grid(box, cells))
     return out
 
 
-def _page(page: pdfplumber.page.Page) -> Page:
+def raw_page_to_page(raw: RawPage) -> Page:
+    """Characters, edges and filled shapes (from either backend) -> words, marks and ruled-table grids."""
+    return Page(number=raw.number, width=raw.width, height=raw.height, words=tuple(_words(raw.chars)),
+                marks=tuple(_marks(raw.fills)), grids=tuple(_grids(raw.edges)), chars=raw.glyphs,
+                unmapped_chars=raw.unmapped)
+
+
+def _plumber_raw_page(page: pdfplumber.page.Page) -> RawPage:
     chars = page.chars
-    unmapped = sum(1 for c in chars if "(cid:" in c["text"] or "\ufffd" in c["text"])
-    return Page(
-        number=page.page_number, width=float(page.width), height=float(page.height),
-        words=tuple(_words(page)), marks=tuple(_marks(page)), grids=tuple(_grids(page)), chars=len(chars),
-        unmapped_chars=unmapped,
+    height = float(page.height)
+    kept = [{"text": c["text"], "fontname": c["fontname"], "x0": c["x0"], "x1": c["x1"], "top": c["top"],
+             "bottom": c["bottom"], "doctop": c["top"], "upright": c["upright"], "size": c["size"],
+             "baseline": height - c["matrix"][5]}
+            for c in chars]
+    return RawPage(
+        number=page.page_number, width=float(page.width), height=height, chars=kept, edges=list(page.edges),
+        fills=[(o["x0"], o["top"], o["x1"], o["bottom"]) for o in [*page.rects, *page.curves] if o.get("fill")],
+        unmapped=sum(1 for c in chars if "(cid:" in c["text"] or "\ufffd" in c["text"]),
+        glyphs=sum(1 for c in chars if not c["text"].isspace()),
     )
 
 
-def iter_pages(path: Path) -> Iterator[Page]:
-    """Yield the pages of a PDF one at a time (pdfplumber caches are flushed page by page)."""
+def _plumber_raw_pages(path: Path) -> Iterator[RawPage]:
     name = str(path)
     try:
         pdf = pdfplumber.open(path)
@@ -95,12 +130,28 @@ def iter_pages(path: Path) -> Iterator[Page]:
             raise _classify(name, exc) from exc
         for page in pages:
             try:
-                yield _page(page)
+                yield _plumber_raw_page(page)
             except Exception as exc:
                 err = _classify(name, exc)
                 raise errors.DocumentError(name, err.reason, f"page {page.page_number}: {err.detail}") from exc
             finally:
                 page.flush_cache()
+
+
+def iter_raw_pages(path: Path, backend: str | None = None) -> Iterator[RawPage]:
+    """The characters, edges and filled shapes of each page, one page at a time, from the chosen backend."""
+    backend = backend or DEFAULT_BACKEND
+    if backend == "pdfplumber":
+        return _plumber_raw_pages(path)
+    if backend == "pdfium":
+        return pdfium.iter_raw_pages(path)
+    raise ValueError(f"unknown PDF backend {backend!r} (choose from {', '.join(BACKENDS)})")
+
+
+def iter_pages(path: Path, backend: str | None = None) -> Iterator[Page]:
+    """Yield the pages of a PDF one at a time (never all characters of a document in memory at once)."""
+    for raw in iter_raw_pages(path, backend):
+        yield raw_page_to_page(raw)
 
 
 def _classify(name: str, exc: Exception) -> errors.DocumentError:
@@ -113,5 +164,5 @@ def _classify(name: str, exc: Exception) -> errors.DocumentError:
     return errors.DocumentError(name, errors.CORRUPT, f"{type(inner).__name__}: {str(inner)[:200]}")
 
 
-def pdf_to_pages(path: Path) -> list[Page]:
-    return list(iter_pages(path))
+def pdf_to_pages(path: Path, backend: str | None = None) -> list[Page]:
+    return list(iter_pages(path, backend))

@@ -1,7 +1,7 @@
 """Extraction speed per fixture: seconds per 10 pages on one core (issue #3 target: under 2 s per 10 pages).
 
 Usage: python scripts/bench_extract.py [--limit 2.0] [FIXTURES_DIR]
-Times `file_to_extraction` (child interpreter with pdfplumber, blocks, segmentation, spaCy) on every fixture
+Times `file_to_extraction` (parser process with PDFium, blocks, segmentation, spaCy) on every fixture
 source, after one warm-up extraction (spaCy's model load is paid once per process, as in a flow run).
 Exits 1 when a PDF exceeds the limit. Speed is checked here, not in unit tests.
 """
