@@ -28,6 +28,7 @@ class GoldAxis(_Gold):
     number: str | None
     title: str = Field(min_length=1)
     page: int | None = None
+    themes: list[str] | None = None  # theme codes (pipeline/rules/themes.yaml); None = not annotated
 
 
 class GoldObjective(GoldAxis):
@@ -49,6 +50,18 @@ class GoldAction(GoldAxis):
     objective: str | None
     years: list[int] = Field(default_factory=list)
     sheet: GoldSheet | None = None  # only for actions the document describes in a fiche-action table
+    publics: list[str] | None = None  # labels of pipeline/rules/publics.yaml; None = not annotated
+    partners: list[str] | None = None  # canonical names (pipeline/rules/partners.yaml) or as printed
+
+
+def _vocabulary() -> tuple[set[str], set[str]]:
+    """Theme codes and public labels allowed in gold (the rule files are the vocabulary)."""
+    rules = Path(__file__).resolve().parent.parent / "pipeline" / "rules"
+    with (rules / "themes.yaml").open(encoding="utf-8") as fh:
+        themes = {t["code"] for t in yaml.safe_load(fh)["themes"]}
+    with (rules / "publics.yaml").open(encoding="utf-8") as fh:
+        publics = {p["label"] for p in yaml.safe_load(fh)["publics"]}
+    return themes, publics
 
 
 class Gold(_Gold):
@@ -68,6 +81,15 @@ class Gold(_Gold):
         for action in self.actions:
             if action.objective is not None and action.objective not in titles:
                 raise ValueError(f"gold action {action.title!r} refers to unknown objective {action.objective!r}")
+        themes, publics = _vocabulary()
+        for item in [*self.axes, *self.actions]:
+            unknown = set(item.themes or ()) - themes
+            if unknown:
+                raise ValueError(f"gold item {item.title!r}: unknown theme codes {sorted(unknown)}")
+        for action in self.actions:
+            unknown = set(action.publics or ()) - publics
+            if unknown:
+                raise ValueError(f"gold action {action.title!r}: unknown public labels {sorted(unknown)}")
         return self
 
     @classmethod
