@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 
-.PHONY: setup run test lint schema clean
+.PHONY: setup run test lint schema bench clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "clsdata: $(PYTHON) not found (Python 3.11 is required)" >&2; exit 2; }
@@ -30,6 +30,10 @@ test: setup  ## the whole test suite
 lint: setup  ## ruff + mypy
 	$(BIN)/ruff check pipeline schemas warehouse flows clsdata tests
 	$(BIN)/mypy
+
+bench: setup  ## speed checks (not tests): extraction per fixture, analyst views on 10,000 synthetic contracts
+	$(BIN)/python scripts/bench_extract.py
+	$(BIN)/python scripts/bench_views.py
 
 schema: setup  ## re-export schemas/contract_extraction.schema.json from the pydantic models
 	$(BIN)/python -m schemas.export

@@ -89,7 +89,8 @@ def extract(path: Path, fmt: str) -> None:
 @click.option("--source", "sources", multiple=True, type=click.Path(path_type=Path), default=[Path("fixtures")],
               show_default=True, help="Folder (searched recursively) or file; repeat for several.")
 @DB_OPTION
-def run(sources: tuple[Path, ...], db: Path) -> None:
+@click.option("--rebuild", is_flag=True, help="Delete the warehouse file first (it is derived from the documents).")
+def run(sources: tuple[Path, ...], db: Path, rebuild: bool) -> None:
     """Run the ingest flow (Prefect) and print a summary of the warehouse.
 
     Without PREFECT_API_URL, Prefect starts a temporary local server for the run.
@@ -104,6 +105,15 @@ def run(sources: tuple[Path, ...], db: Path) -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from flows.ingest import ingest
     from warehouse import store
+
+    if rebuild:
+        for leftover in (db, db.with_name(db.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+    try:
+        with store.connect(db):
+            pass  # the warehouse opens and has this clsdata's schema, before any document is read
+    except store.WarehouseError as exc:
+        _fail(str(exc))
 
     result = ingest([str(s) for s in sources], str(db))
     with store.connect(db) as con:
@@ -151,6 +161,30 @@ def query(sql: str, db: Path, fmt: str) -> None:
     else:
         click.echo(json.dumps([dict(zip(columns, r, strict=True)) for r in rows], default=str, ensure_ascii=False,
                               indent=2))
+
+
+@main.command(name="export")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@DB_OPTION
+@click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True)
+@click.option("--with-contacts", is_flag=True, help="Also export `contacts` (names, e-mails, phone numbers).")
+def export_cmd(out_dir: Path, db: Path, fmt: str, with_contacts: bool) -> None:
+    """Export every table and analyst view (Parquet, v_actions partitioned by département; or CSV).
+
+    Personal data (the `contacts` table) is left out unless --with-contacts is given.
+
+    \b
+    Example:
+      clsdata export exports/ --format parquet && duckdb -c "select * from 'exports/v_actions/*/*.parquet'"
+    """
+    from warehouse import store
+
+    try:
+        written = store.export(db, out_dir, fmt, with_contacts=with_contacts)
+    except store.WarehouseError as exc:
+        _fail(str(exc))
+        return
+    click.echo(f"{len(written)} tables and views written to {out_dir} ({fmt})")
 
 
 @main.command(name="eval")

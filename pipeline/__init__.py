@@ -7,8 +7,9 @@ Stages (one module each, pure functions named `x_to_y`, I/O only at the edges):
   html.py     html_to_blocks      HTML page -> blocks (selectolax)
   blocks.py   pages_to_blocks     pages -> blocks in reading order, running headers/footers set aside
   segment.py  blocks_to_tree      blocks -> contract tree (axes > objectives > actions, years, metadata)
-  nlp.py      tree_to_mentions    spaCy: partners and target publics
+  nlp.py      texts_to_mentions   spaCy SpanRuler: partners and target publics from the vocabularies
+  enrich.py   tree_to_enrichment  themes, partners, publics, indicators, governance, contacts, territory facts
   extract.py  file_to_extraction  the whole chain, returning a validated schemas.ContractExtraction
 """
 
-EXTRACTOR_VERSION = "0.2.0"
+EXTRACTOR_VERSION = "0.3.0"

@@ -28,7 +28,8 @@ ITEM_FIELDS = ("axes", "objectives", "actions")
 RELATION_FIELDS = ("action_axis", "action_objective", "years")
 CONTRACT_FIELDS = ("document_kind", "territory", "period", "signed_on", "declared_axes", "declared_actions")
 SHEET_FIELDS = ("sheet_pilot", "sheet_partners", "sheet_publics", "sheet_schedule", "sheet_indicators")
-FIELDS = (*ITEM_FIELDS, *RELATION_FIELDS, *SHEET_FIELDS, *CONTRACT_FIELDS)
+ENRICH_FIELDS = ("axis_themes", "action_themes", "action_publics", "action_partners")
+FIELDS = (*ITEM_FIELDS, *RELATION_FIELDS, *SHEET_FIELDS, *ENRICH_FIELDS, *CONTRACT_FIELDS)
 
 
 def strict_form(text: str) -> str:
@@ -141,6 +142,7 @@ def score_document(name: str, gold: Gold, got: ContractExtraction, mode: str = "
                 misses.append(f"{kind}: {g.title!r}: gold {g_val!r}, predicted {p_val!r}")
     counts.update(rel)
     counts.update(_score_sheets(gold, got, pairs, same, misses))
+    counts.update(_score_enrichment(gold, got, pairs, same, misses))
     gc, pc = gold.contract, got.contract
     values: dict[str, tuple[Any, Any]] = {
         "document_kind": (gc.document_kind, pc.document_kind),
@@ -186,6 +188,39 @@ def _score_sheets(gold: Gold, got: ContractExtraction, pairs: list[tuple[int, in
             misses += [f"sheet_{name}: {title!r}: gold item not found: {x!r}" for i, x in enumerate(gl) if i not in mg]
             misses += [f"sheet_{name}: {title!r}: predicted item not in gold: {x!r}"
                        for i, x in enumerate(pl) if i not in mp]
+    return out
+
+
+def _label_sets(kind: str, g: Any, p: Any) -> tuple[list[str] | None, list[str]]:
+    if kind.endswith("themes"):
+        return g.themes, [t.code for t in p.themes]
+    if kind == "action_publics":
+        return g.publics, list(p.publics)
+    return g.partners, list(p.partners)
+
+
+def _score_enrichment(gold: Gold, got: ContractExtraction, pairs: list[tuple[int, int]],
+                      same: Callable[[str, str], bool], misses: list[str]) -> dict[str, Counts]:
+    """Themes of matched axes and actions, publics and partners of matched actions, as (item, label) pairs;
+    only items whose gold is annotated (the key present) count. Labels compare case- and accent-insensitively."""
+    out = {k: Counts() for k in ENRICH_FIELDS}
+    axis_pairs = _match_items(gold.axes, got.axes, same)
+    plan: list[tuple[str, Sequence[Any], Sequence[Any], list[tuple[int, int]]]] = [
+        ("axis_themes", gold.axes, got.axes, axis_pairs),
+        *((k, gold.actions, got.actions, pairs) for k in ("action_themes", "action_publics", "action_partners")),
+    ]
+    for kind, g_items, p_items, matched in plan:
+        for gi, pi in matched:
+            gl, pl = _label_sets(kind, g_items[gi], p_items[pi])
+            if gl is None:
+                continue
+            g_set = {soft_form(x): x for x in gl}
+            p_set = {soft_form(x): x for x in pl}
+            hits = g_set.keys() & p_set.keys()
+            out[kind].add(Counts(len(hits), len(p_set), len(g_set)))
+            title = g_items[gi].title
+            misses += [f"{kind}: {title!r}: gold label not found: {g_set[k]!r}" for k in g_set.keys() - hits]
+            misses += [f"{kind}: {title!r}: predicted label not in gold: {p_set[k]!r}" for k in p_set.keys() - hits]
     return out
 
 

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from pipeline import EXTRACTOR_VERSION, errors
 from pipeline.document import pages_to_document
+from pipeline.enrich import Enrichment, ItemEnrichment, tree_to_enrichment
 from pipeline.html import html_to_document
 from pipeline.isolate import DEFAULT_TIMEOUT_S, pdf_to_pages_isolated
 from pipeline.model import Box, Document
@@ -27,13 +28,17 @@ from schemas.extraction import (
     ActionSheet,
     Axis,
     BBox,
+    Contact,
     ContractExtraction,
     ContractInfo,
     DocumentInfo,
     ExtractionWarning,
+    GovernanceBody,
+    Indicator,
     Objective,
     PartnerMention,
     PublicMention,
+    ThemeTag,
 )
 
 PDF, HTML = "application/pdf", "text/html"
@@ -86,13 +91,6 @@ def file_to_document(path: Path, data: bytes, media_type: str, timeout_s: float)
     return pages_to_document(pages)
 
 
-def _mention_text(n: Node) -> str:
-    """Where an action's partners and publics are named: its title, and its sheet's partner/public cells."""
-    if n.sheet is None:
-        return n.title
-    return " ; ".join([n.title, *n.sheet.partners, *n.sheet.publics, n.sheet.pilot or ""])
-
-
 def _sheet(n: Node) -> ActionSheet | None:
     if n.sheet is None:
         return None
@@ -101,11 +99,15 @@ def _sheet(n: Node) -> ActionSheet | None:
                        indicators=s.indicators)
 
 
-def tree_to_extraction(tree: Tree, doc: Document, info: DocumentInfo) -> ContractExtraction:
+def _themes(e: ItemEnrichment) -> list[ThemeTag]:
+    return [ThemeTag(code=t.code, evidence=t.evidence) for t in e.themes]
+
+
+def tree_to_extraction(tree: Tree, doc: Document, info: DocumentInfo,
+                       enrichment: Enrichment | None = None) -> ContractExtraction:
+    e = enrichment if enrichment is not None else tree_to_enrichment(tree, doc)
     item_nodes = [*tree.axes, *tree.objectives, *tree.actions]
-    block_texts = [b.text for b in doc.blocks]
-    all_mentions = texts_to_mentions([*block_texts, *(_mention_text(n) for n in tree.actions)])
-    block_mentions, action_mentions = all_mentions[: len(block_texts)], all_mentions[len(block_texts):]
+    block_mentions = texts_to_mentions([b.text for b in doc.blocks])
     partners, publics = aggregate((b.page, m) for b, m in zip(doc.blocks, block_mentions, strict=True))
     acr = acronyms()
     page = {id(n): n.block.page for n in item_nodes}
@@ -118,19 +120,27 @@ def tree_to_extraction(tree: Tree, doc: Document, info: DocumentInfo) -> Contrac
         document=info,
         contract=ContractInfo(
             document_kind=tree.document_kind, territory=tree.territory,  # type: ignore[arg-type]
+            territory_kind=e.territory_kind if tree.territory else None,  # type: ignore[arg-type]
+            department=e.department, region=e.region, generation=e.generation,
             period_start=tree.period_start, period_end=tree.period_end, signed_on=tree.signed_on,
             declared_axes=tree.declared_axes, declared_actions=tree.declared_actions,
         ),
-        axes=[Axis(**common(n)) for n in tree.axes],  # type: ignore[arg-type]
+        axes=[Axis(**common(n), themes=_themes(x)) for n, x in zip(tree.axes, e.axes, strict=True)],  # type: ignore[arg-type]
         objectives=[Objective(**common(n), axis=n.axis) for n in tree.objectives],  # type: ignore[arg-type]
         actions=[
             Action(**common(n), axis=n.axis, objective=n.objective, years=n.years,  # type: ignore[arg-type]
-                   partners=list(m.partners), publics=list(m.publics), sheet=_sheet(n))
-            for n, m in zip(tree.actions, action_mentions, strict=True)
+                   partners=list(x.partners), pilots=list(x.pilots), publics=list(x.publics), sheet=_sheet(n),
+                   themes=_themes(x))
+            for n, x in zip(tree.actions, e.actions, strict=True)
         ],
         partners=[PartnerMention(name=k, acronym=acr.get(k), mentions=len(v), pages=sorted(set(v)))
                   for k, v in partners.items()],
         publics=[PublicMention(label=k, mentions=len(v), pages=sorted(set(v))) for k, v in publics.items()],
+        indicators=[Indicator(label=i.label, value=i.value, unit=i.unit, year=i.year, page=i.page, bbox=_bbox(i.box))
+                    for i in e.indicators],
+        governance=[GovernanceBody(name=g.name, acronym=g.acronym, pages=list(g.pages)) for g in e.governance],
+        contacts=[Contact(kind=c.kind, value=c.value, role=c.role, page=c.page)  # type: ignore[arg-type]
+                  for c in e.contacts],
         warnings=[ExtractionWarning(code=c, message=m) for c, m in tree.warnings],
     )
 

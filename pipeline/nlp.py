@@ -1,8 +1,8 @@
 """spaCy (fr_core_news_sm) enrichment: partner organisations and target publics, from rule files.
 
-The model is loaded once per process (cached). Only its French tokenizer and vocabulary run, with an
-EntityRuler whose patterns come from pipeline/rules/*.jsonl: the statistical components (tok2vec, NER,
-parser, tagger) cost ~30x the ruler and their entities were not used (measured on the fixtures).
+The model is loaded once per process (cached). Only its French tokenizer and vocabulary run, with a
+SpanRuler whose patterns come from pipeline/rules/partners.yaml and publics.yaml: the statistical components
+(tok2vec, NER, parser, tagger) cost ~30x the ruler and their entities were not used (measured on the fixtures).
 """
 
 from __future__ import annotations
@@ -14,20 +14,50 @@ from functools import cache
 
 import spacy
 from spacy.language import Language
+from spacy.util import filter_spans
 
-from pipeline.rules import jsonl_patterns
+from pipeline.rules import vocabularies
 
 MODEL = "fr_core_news_sm"
+SPANS_KEY = "clsdata"
+APOSTROPHES = str.maketrans({"'": "’", "’": "'"})
 
 
 @cache
 def load_nlp() -> Language:
     nlp = spacy.load(MODEL, exclude=["tok2vec", "ner", "parser", "lemmatizer", "morphologizer",
                                      "attribute_ruler", "senter"])
-    ruler = nlp.add_pipe("entity_ruler", name="clsdata_ruler",
-                         config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
-    ruler.add_patterns([*jsonl_patterns("partners.jsonl"), *jsonl_patterns("publics.jsonl")])  # type: ignore[attr-defined]
+    # A SpanRuler, not an EntityRuler: a partner and a public may cover the same words ("Maison des
+    # adolescents" is an organisation and names young people).
+    ruler = nlp.add_pipe("span_ruler", name="clsdata_ruler",
+                         config={"spans_key": SPANS_KEY, "phrase_matcher_attr": "LOWER", "annotate_ents": False})
+    ruler.add_patterns(_patterns(nlp))  # type: ignore[attr-defined]
     return nlp
+
+
+def _patterns(nlp: Language) -> list[dict[str, object]]:
+    """SpanRuler patterns from the vocabularies: names as lower-cased phrases, acronyms case-sensitive tokens."""
+    vocab = vocabularies()
+    out: list[dict[str, object]] = []
+    for p in vocab.partners:
+        key = f"{p.name}|{p.acronym or ''}"
+        out.extend({"label": "PARTNER", "pattern": name, "id": key} for name in p.names)
+        for acronym in p.acronyms:
+            tokens = [t.text for t in nlp.make_doc(acronym)]
+            out.append({"label": "PARTNER", "pattern": [{"ORTH": t} for t in tokens], "id": key})
+    # "Département du Pas-de-Calais", "Conseil départemental du Jura", "Région Occitanie": from départements.csv.
+    places = {"Conseil départemental|": [f"{w} {_of(d.name)}" for d in vocab.departements
+                                         for w in ("département", "conseil départemental")],
+              "Conseil régional|": [f"{w} {r}" for r in {d.region.lower() for d in vocab.departements}
+                                    for w in ("région", "conseil régional")]}
+    for key, names in places.items():
+        out.extend({"label": "PARTNER", "pattern": name.lower(), "id": key} for name in names)
+    for public in vocab.publics:
+        out.extend({"label": "PUBLIC", "pattern": pattern, "id": public.label} for pattern in public.patterns)
+    # Documents print both apostrophes: every pattern with one is added with the other.
+    swapped = [{**p, "pattern": p["pattern"].translate(APOSTROPHES)} for p in out
+               if isinstance(p["pattern"], str) and p["pattern"].translate(APOSTROPHES) != p["pattern"]]
+    return out + swapped
 
 
 @dataclass(frozen=True)
@@ -41,6 +71,23 @@ def _split_id(ent_id: str) -> tuple[str, str | None]:
     return name, acronym or None
 
 
+def _of(name: str) -> str:
+    """French 'of' before a département name: 'du Cantal', 'de la Mayenne', 'de l'Aveyron', 'des Vosges'."""
+    lower = name.lower()
+    if lower.startswith(("a", "e", "i", "o", "u", "é", "h")):
+        return f"de l'{name}"
+    feminine = ("ardèche", "aube", "aude", "charente", "corrèze", "creuse", "dordogne", "drôme", "gironde",
+                "loire", "haute-loire", "haute-garonne", "haute-marne", "haute-saône", "haute-savoie",
+                "haute-vienne", "haute-corse", "manche", "marne", "mayenne", "meuse", "moselle", "nièvre",
+                "savoie", "sarthe", "seine-maritime", "somme", "vendée", "vienne", "corse-du-sud",
+                "côte-d'or", "loire-atlantique", "charente-maritime", "seine-saint-denis", "martinique",
+                "guadeloupe", "guyane", "réunion", "la réunion", "lozère", "haute-corse")
+    if lower.startswith(("bouches", "côtes", "deux", "hautes", "hauts", "alpes", "pyrénées", "vosges", "yvelines",
+                         "ardennes", "landes")):
+        return f"des {name}"
+    return f"de la {name}" if lower in feminine else f"du {name}"
+
+
 def texts_to_mentions(texts: Sequence[str]) -> list[Mentions]:
     """One Mentions per text, in order (texts batched through nlp.pipe)."""
     nlp = load_nlp()
@@ -48,19 +95,19 @@ def texts_to_mentions(texts: Sequence[str]) -> list[Mentions]:
     for doc in nlp.pipe(texts, batch_size=64):
         partners: list[str] = []
         publics: list[str] = []
-        for ent in doc.ents:
-            if ent.label_ == "PARTNER":
-                name = _split_id(ent.ent_id_)[0]
-                if name not in partners:
-                    partners.append(name)
-            elif ent.label_ == "PUBLIC" and ent.ent_id_ not in publics:
-                publics.append(ent.ent_id_)
+        spans = doc.spans.get(SPANS_KEY, [])
+        for label, found in (("PARTNER", partners), ("PUBLIC", publics)):
+            # the longest match wins among overlapping matches of one label ("professionnels de santé")
+            for span in sorted(filter_spans([s for s in spans if s.label_ == label]), key=lambda s: s.start):
+                key = _split_id(span.id_)[0] if label == "PARTNER" else span.id_
+                if key and key not in found:
+                    found.append(key)
         out.append(Mentions(tuple(partners), tuple(publics)))
     return out
 
 
 def acronyms() -> dict[str, str | None]:
-    return dict(_split_id(p["id"]) for p in jsonl_patterns("partners.jsonl"))
+    return {p.name: p.acronym for p in vocabularies().partners}
 
 
 def aggregate(mentions: Iterable[tuple[int, Mentions]]) -> tuple[dict[str, list[int]], dict[str, list[int]]]:

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 YEAR_MIN, YEAR_MAX = 1990, 2100
 
@@ -47,6 +47,11 @@ class ContractInfo(_Model):
         description="'contract' for one territory's CLS; 'overview' for a page about CLS in general"
     )
     territory: str | None = Field(description="The contracting territory as named in the document")
+    territory_kind: Literal["commune", "EPCI", "agglomération", "métropole", "pays"] | None = Field(
+        default=None, description="Kind of collectivity, from the territory's name and the document's words")
+    department: str | None = Field(default=None, description="Code of the département (INSEE), e.g. '53'")
+    region: str | None = Field(default=None, description="Région of that département")
+    generation: int | None = Field(default=None, ge=1, description="Which CLS of the territory (2 = 'CLS 2')")
     period_start: int | None = Field(default=None, ge=YEAR_MIN, le=YEAR_MAX)
     period_end: int | None = Field(default=None, ge=YEAR_MIN, le=YEAR_MAX)
     signed_on: date | None = None
@@ -67,8 +72,17 @@ class _Item(_Model):
     bbox: BBox | None = Field(description="Box of the title on that page (null for HTML sources)")
 
 
+class ThemeTag(_Model):
+    """A theme of pipeline/rules/themes.yaml with the words that gave it."""
+
+    code: str = Field(description="Theme code, e.g. 'sante-mentale'")
+    evidence: str = Field(description="The matched words, prefixed with where they were found")
+
+
 class Axis(_Item):
     """Top-level strategic heading of the action plan (Axe, Orientation, Enjeu, thematic table title)."""
+
+    themes: list[ThemeTag] = Field(default_factory=list, description="Themes, most specific first")
 
 
 class Objective(_Item):
@@ -93,9 +107,14 @@ class Action(_Item):
     axis: str | None = Field(description="`number` of the action's axis")
     objective: str | None = Field(description="`title` of the action's objective")
     years: list[int] = Field(description="Years the document schedules the action for; [] when none")
-    partners: list[str] = Field(default_factory=list, description="Canonical names of partners in the title")
-    publics: list[str] = Field(default_factory=list, description="Target publics named in the title")
+    partners: list[str] = Field(default_factory=list,
+                                description="Partners named in the title or fiche (pilots included): canonical "
+                                            "name when in pipeline/rules/partners.yaml, else as printed")
+    publics: list[str] = Field(default_factory=list,
+                               description="Target publics (controlled vocabulary) named in the title or fiche")
     sheet: ActionSheet | None = Field(default=None, description="Fields of the action's fiche; null when it has none")
+    themes: list[ThemeTag] = Field(default_factory=list, description="Themes, most specific first")
+    pilots: list[str] = Field(default_factory=list, description="Canonical names of the fiche's pilots")
 
     @model_validator(mode="after")
     def _years(self) -> Action:
@@ -118,6 +137,32 @@ class PublicMention(_Model):
     pages: list[int]
 
 
+class Indicator(_Model):
+    """A figure the document states about its territory ("6 médecins pour 10 000 habitants")."""
+
+    label: str = Field(description="The sentence or line stating the figure, as printed (shortened)")
+    value: float
+    unit: str = Field(description="'%', 'pour 10 000 habitants', or the counted noun ('médecins')")
+    year: int | None = Field(default=None, ge=YEAR_MIN, le=YEAR_MAX, description="Year the figure refers to")
+    page: int | None = Field(default=None, ge=1)
+    bbox: BBox | None = None
+
+
+class GovernanceBody(_Model):
+    name: str = Field(description="Canonical body: 'Comité de pilotage', 'Comité technique', …")
+    acronym: str | None = None
+    pages: list[int]
+
+
+class Contact(_Model):
+    """Personal data (names, e-mails, phone numbers): loaded to `contacts`, left out of exports by default."""
+
+    kind: Literal["person", "email", "phone"]
+    value: str
+    role: str | None = Field(default=None, description="'coordinateur' when stated beside it")
+    page: int | None = Field(default=None, ge=1)
+
+
 class ExtractionWarning(_Model):
     code: str = Field(description="UPPER_SNAKE code, e.g. DECLARED_ACTIONS_MISMATCH")
     message: str
@@ -126,7 +171,7 @@ class ExtractionWarning(_Model):
 class ContractExtraction(_Model):
     """Everything extracted from one published document."""
 
-    schema_version: Literal["1.1"] = "1.1"
+    schema_version: Literal["1.2"] = "1.2"
     extractor_version: str
     document: DocumentInfo
     contract: ContractInfo
@@ -135,6 +180,9 @@ class ContractExtraction(_Model):
     actions: list[Action]
     partners: list[PartnerMention]
     publics: list[PublicMention]
+    indicators: list[Indicator] = Field(default_factory=list)
+    governance: list[GovernanceBody] = Field(default_factory=list)
+    contacts: list[Contact] = Field(default_factory=list)
     warnings: list[ExtractionWarning]
 
     @model_validator(mode="after")

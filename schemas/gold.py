@@ -82,10 +82,11 @@ class Gold(_Gold):
             if action.objective is not None and action.objective not in titles:
                 raise ValueError(f"gold action {action.title!r} refers to unknown objective {action.objective!r}")
         themes, publics = _vocabulary()
-        for item in [*self.axes, *self.actions]:
-            unknown = set(item.themes or ()) - themes
+        tagged: list[GoldAxis] = [*self.axes, *self.actions]
+        for tagged_item in tagged:
+            unknown = set(tagged_item.themes or ()) - themes
             if unknown:
-                raise ValueError(f"gold item {item.title!r}: unknown theme codes {sorted(unknown)}")
+                raise ValueError(f"gold item {tagged_item.title!r}: unknown theme codes {sorted(unknown)}")
         for action in self.actions:
             unknown = set(action.publics or ()) - publics
             if unknown:

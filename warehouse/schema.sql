@@ -1,6 +1,30 @@
 -- clsdata warehouse schema (DuckDB). Idempotent: run on every connection that writes.
 -- Keys are derived from the document's sha256 and the item's position, so they are stable across re-runs
--- of the same extractor on the same bytes.
+-- of the same extractor on the same bytes; territories and partners are keyed by a slug of their name.
+-- The model is drawn and every column explained in docs/analyst-guide.md.
+
+CREATE TABLE IF NOT EXISTS territories (
+    territory_id      VARCHAR PRIMARY KEY,      -- slug of the name: 'laval-agglomeration'
+    name              VARCHAR NOT NULL,
+    kind              VARCHAR,                  -- commune | EPCI | agglomération | métropole | pays
+    department        VARCHAR,                  -- INSEE code, e.g. '53'
+    region            VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS themes (
+    theme             VARCHAR PRIMARY KEY,      -- code of pipeline/rules/themes.yaml
+    label             VARCHAR NOT NULL,
+    socle             VARCHAR,                  -- ARS socle item the theme covers (null: transversal)
+    socle_label       VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS partners (
+    partner_id        VARCHAR PRIMARY KEY,      -- slug of the canonical name
+    name              VARCHAR NOT NULL,
+    acronym           VARCHAR,
+    kind              VARCHAR,                  -- from pipeline/rules/partners.yaml; null for names as printed
+    in_vocabulary     BOOLEAN NOT NULL
+);
 
 CREATE TABLE IF NOT EXISTS documents (
     document_id       VARCHAR PRIMARY KEY,      -- sha256 of the file's bytes
@@ -16,7 +40,10 @@ CREATE TABLE IF NOT EXISTS contracts (
     contract_id       VARCHAR PRIMARY KEY,      -- = document_id (one contract, or overview, per document)
     document_id       VARCHAR NOT NULL,
     document_kind     VARCHAR NOT NULL CHECK (document_kind IN ('contract', 'overview')),
+    territory_id      VARCHAR,
     territory         VARCHAR,
+    generation        INTEGER,                  -- 2 for "CLS 2", when the document says
+    status            VARCHAR NOT NULL,         -- current | superseded (a later period for the territory) | overview
     period_start      INTEGER,
     period_end        INTEGER,
     signed_on         DATE,
@@ -59,9 +86,74 @@ CREATE TABLE IF NOT EXISTS actions (
     title             VARCHAR NOT NULL,
     page              INTEGER,
     bbox              DOUBLE[4],
-    partners          VARCHAR[],
-    publics           VARCHAR[],
+    pilot             VARCHAR,                  -- fiche cells as printed
+    schedule          VARCHAR,
+    -- copies of the bridge tables below, written in the same transaction, for fast reading (v_actions)
+    years             INTEGER[] NOT NULL,
+    themes            VARCHAR[] NOT NULL,       -- by rank
+    publics           VARCHAR[] NOT NULL,
+    partners          VARCHAR[] NOT NULL,       -- partner names, pilots first
     extractor_version VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS action_partners (
+    action_id         VARCHAR NOT NULL,
+    partner_id        VARCHAR NOT NULL,
+    role              VARCHAR NOT NULL,         -- pilot | partner
+    contract_id       VARCHAR NOT NULL,         -- the action's contract, to count partners per territory fast
+    PRIMARY KEY (action_id, partner_id)
+);
+
+CREATE TABLE IF NOT EXISTS action_publics (
+    action_id         VARCHAR NOT NULL,
+    public            VARCHAR NOT NULL,         -- label of pipeline/rules/publics.yaml
+    PRIMARY KEY (action_id, public)
+);
+
+CREATE TABLE IF NOT EXISTS action_themes (
+    action_id         VARCHAR NOT NULL,
+    theme             VARCHAR NOT NULL,
+    rank              INTEGER NOT NULL,         -- 1 = most specific
+    evidence          VARCHAR NOT NULL,         -- the words that gave the theme, and where
+    PRIMARY KEY (action_id, theme)
+);
+
+CREATE TABLE IF NOT EXISTS axis_themes (
+    axis_id           VARCHAR NOT NULL,
+    theme             VARCHAR NOT NULL,
+    rank              INTEGER NOT NULL,
+    evidence          VARCHAR NOT NULL,
+    PRIMARY KEY (axis_id, theme)
+);
+
+CREATE TABLE IF NOT EXISTS indicators (
+    indicator_id      VARCHAR PRIMARY KEY,      -- <contract_id>:in:<ordinal>
+    contract_id       VARCHAR NOT NULL,
+    label             VARCHAR NOT NULL,
+    value             DOUBLE NOT NULL,
+    unit              VARCHAR NOT NULL,
+    year              INTEGER,
+    page              INTEGER,
+    bbox              DOUBLE[4],
+    extractor_version VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS governance (
+    contract_id       VARCHAR NOT NULL,
+    body              VARCHAR NOT NULL,         -- Comité de pilotage, Comité technique, …
+    acronym           VARCHAR,
+    pages             INTEGER[],
+    PRIMARY KEY (contract_id, body)
+);
+
+-- Personal data: names, e-mails, phone numbers. Not exported unless `clsdata export --with-contacts`.
+CREATE TABLE IF NOT EXISTS contacts (
+    contract_id       VARCHAR NOT NULL,
+    kind              VARCHAR NOT NULL,         -- person | email | phone
+    value             VARCHAR NOT NULL,
+    role              VARCHAR,
+    page              INTEGER,
+    PRIMARY KEY (contract_id, kind, value)
 );
 
 CREATE TABLE IF NOT EXISTS action_years (

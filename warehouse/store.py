@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -11,12 +13,16 @@ from typing import Any
 
 import duckdb
 
+from pipeline.rules import vocabularies
 from schemas.extraction import ContractExtraction
 
 HERE = Path(__file__).parent
 DEFAULT_DB = Path("warehouse/cls.duckdb")
-DOCUMENT_TABLES = ("action_years", "actions", "objectives", "axes", "contract_partners", "contract_publics",
-                   "contracts", "documents")
+WAREHOUSE_VERSION = 2  # bump when a table changes; an older file must be rebuilt (`clsdata run --rebuild`)
+# Tables holding one document's rows, children first (deleted in this order, inserted in reverse).
+DOCUMENT_TABLES = ("action_years", "action_partners", "action_publics", "action_themes", "axis_themes",
+                   "indicators", "governance", "contacts", "actions", "objectives", "axes", "contract_partners",
+                   "contract_publics", "contracts", "documents")
 
 
 class WarehouseError(Exception):
@@ -27,8 +33,26 @@ def _views() -> list[Path]:
     return sorted((HERE / "views").glob("v_*.sql"))
 
 
-def init_schema(con: duckdb.DuckDBPyConnection) -> None:
+def slug(text: str) -> str:
+    """Stable key from a name: 'Laval Agglomération' -> 'laval-agglomeration'."""
+    folded = "".join(c for c in unicodedata.normalize("NFD", text.lower()) if unicodedata.category(c) != "Mn")
+    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-") or "x"
+
+
+def init_schema(con: duckdb.DuckDBPyConnection, db: Path | str = "") -> None:
+    con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
+    row = con.execute("SELECT value FROM meta WHERE key = 'warehouse_version'").fetchone()
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if row is None and "documents" in tables or row is not None and int(row[0]) != WAREHOUSE_VERSION:
+        found = row[0] if row else "1"
+        raise WarehouseError(f"{db}: built with warehouse schema {found}, this clsdata writes schema "
+                             f"{WAREHOUSE_VERSION}; rebuild it from the documents with `clsdata run --rebuild`")
     con.execute((HERE / "schema.sql").read_text(encoding="utf-8"))
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('warehouse_version', ?)", [str(WAREHOUSE_VERSION)])
+    vocab = vocabularies()
+    con.execute("DELETE FROM themes")
+    con.executemany("INSERT INTO themes VALUES (?, ?, ?, ?)",
+                    [(t.code, t.label, t.socle, vocab.socle.get(t.socle or "")) for t in vocab.themes])
     for view in _views():
         con.execute(view.read_text(encoding="utf-8"))
 
@@ -46,7 +70,7 @@ def connect(db: Path | str = DEFAULT_DB, *, read_only: bool = False) -> Iterator
         raise WarehouseError(f"{db}: cannot open the warehouse ({str(exc).splitlines()[0]})") from exc
     try:
         if not read_only:
-            init_schema(con)
+            init_schema(con, db)
         yield con
     finally:
         con.close()
@@ -58,46 +82,87 @@ def _bbox(item: Any) -> list[float] | None:
 
 
 def extraction_to_rows(x: ContractExtraction, loaded_at: datetime) -> dict[str, list[tuple[Any, ...]]]:
-    """Validated extraction -> rows per table (pure)."""
+    """Validated extraction -> rows per table (pure). Territory and partner rows are upserted separately."""
     cid = x.document.sha256
     ver = x.extractor_version
     axis_ids = {a.number: f"{cid}:ax:{i}" for i, a in enumerate(x.axes)}
     objective_ids: dict[tuple[str | None, str], str] = {}
     for i, o in enumerate(x.objectives):
         objective_ids.setdefault((o.axis, o.title), f"{cid}:ob:{i}")
-    rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in DOCUMENT_TABLES}
+    rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in (*DOCUMENT_TABLES, "territories", "partners")}
     rows["documents"].append((cid, x.document.path, x.document.media_type, x.document.pages, ver,
                               x.schema_version, loaded_at))
     c = x.contract
-    rows["contracts"].append((cid, cid, c.document_kind, c.territory, c.period_start, c.period_end, c.signed_on,
-                              c.declared_axes, c.declared_actions,
+    tid = slug(c.territory) if c.territory else None
+    if c.territory:
+        rows["territories"].append((tid, c.territory, c.territory_kind, c.department, c.region))
+    status = "overview" if c.document_kind == "overview" else "current"
+    rows["contracts"].append((cid, cid, c.document_kind, tid, c.territory, c.generation, status, c.period_start,
+                              c.period_end, c.signed_on, c.declared_axes, c.declared_actions,
                               json.dumps([w.model_dump() for w in x.warnings], ensure_ascii=False), ver))
-    for i, a in enumerate(x.axes):
-        rows["axes"].append((f"{cid}:ax:{i}", cid, i, a.number, a.title, a.page, _bbox(a), ver))
+    for i, axis in enumerate(x.axes):
+        rows["axes"].append((f"{cid}:ax:{i}", cid, i, axis.number, axis.title, axis.page, _bbox(axis), ver))
+        rows["axis_themes"].extend((f"{cid}:ax:{i}", t.code, r + 1, t.evidence) for r, t in enumerate(axis.themes))
     for i, o in enumerate(x.objectives):
         rows["objectives"].append((f"{cid}:ob:{i}", cid, axis_ids.get(o.axis) if o.axis else None, i, o.number,
                                    o.title, o.page, _bbox(o), ver))
+    vocab = vocabularies()
     for i, a in enumerate(x.actions):
         aid = f"{cid}:ac:{i}"
         oid = objective_ids.get((a.axis, a.objective)) if a.objective else None
         if a.objective and oid is None:  # objective under another axis with the same title
             oid = next((v for (ax, t), v in objective_ids.items() if t == a.objective), None)
+        sheet = a.sheet
+        pilot_names = [p for p in dict.fromkeys(a.partners) if p in set(a.pilots)]
         rows["actions"].append((aid, cid, axis_ids.get(a.axis) if a.axis else None, oid, i, a.number, a.title,
-                                a.page, _bbox(a), a.partners, a.publics, ver))
+                                a.page, _bbox(a), sheet.pilot if sheet else None,
+                                sheet.schedule if sheet else None, sorted(set(a.years)),
+                                [t.code for t in a.themes], sorted(set(a.publics)),
+                                pilot_names + [p for p in dict.fromkeys(a.partners) if p not in pilot_names], ver))
         rows["action_years"].extend((aid, y) for y in sorted(set(a.years)))
-    for p in x.partners:
-        rows["contract_partners"].append((cid, p.name, p.acronym, p.mentions, p.pages))
-    for p in x.publics:
-        rows["contract_publics"].append((cid, p.label, p.mentions, p.pages))
+        rows["action_themes"].extend((aid, t.code, r + 1, t.evidence) for r, t in enumerate(a.themes))
+        rows["action_publics"].extend((aid, p) for p in dict.fromkeys(a.publics))
+        pilots = {slug(p) for p in a.pilots}
+        roles: dict[str, str] = {}
+        for name in a.partners:
+            known = vocab.partner(name)
+            rows["partners"].append((slug(name), name, known.acronym if known else None,
+                                     known.kind if known else None, known is not None))
+            roles.setdefault(slug(name), "pilot" if slug(name) in pilots else "partner")
+        rows["action_partners"].extend((aid, pid, role, cid) for pid, role in roles.items())
+    rows["partners"] = list({r[0]: r for r in rows["partners"]}.values())
+    rows["contract_partners"].extend((cid, m.name, m.acronym, m.mentions, m.pages) for m in x.partners)
+    rows["contract_publics"].extend((cid, m.label, m.mentions, m.pages) for m in x.publics)
+    for i, ind in enumerate(x.indicators):
+        rows["indicators"].append((f"{cid}:in:{i}", cid, ind.label, ind.value, ind.unit, ind.year, ind.page,
+                                   _bbox(ind), ver))
+    rows["governance"].extend((cid, g.name, g.acronym, g.pages) for g in x.governance)
+    rows["contacts"].extend({(c.kind, c.value): (cid, c.kind, c.value, c.role, c.page) for c in x.contacts}.values())
     return rows
 
 
 def _delete_document(con: duckdb.DuckDBPyConnection, cid: str) -> None:
-    con.execute("DELETE FROM action_years WHERE action_id IN (SELECT action_id FROM actions WHERE contract_id = ?)",
-                [cid])
-    for table in ("actions", "objectives", "axes", "contract_partners", "contract_publics", "contracts"):
+    for table in ("action_years", "action_publics", "action_themes"):
+        con.execute(f"DELETE FROM {table} WHERE action_id IN (SELECT action_id FROM actions WHERE contract_id = ?)",
+                    [cid])
+    con.execute("DELETE FROM axis_themes WHERE axis_id IN (SELECT axis_id FROM axes WHERE contract_id = ?)", [cid])
+    for table in ("action_partners", "indicators", "governance", "contacts", "actions", "objectives", "axes",
+                  "contract_partners", "contract_publics", "contracts"):
         con.execute(f"DELETE FROM {table} WHERE contract_id = ?", [cid])
     con.execute("DELETE FROM documents WHERE document_id = ?", [cid])
+
+
+def _refresh_status(con: duckdb.DuckDBPyConnection, territory_id: str) -> None:
+    """The territory's contract with the latest period (then signing date, then load) is current; others are
+    superseded. History is kept."""
+    con.execute("""
+        UPDATE contracts SET status = CASE WHEN contract_id = (
+            SELECT c.contract_id FROM contracts c JOIN documents d ON d.document_id = c.document_id
+            WHERE c.territory_id = ? AND c.document_kind = 'contract'
+            ORDER BY coalesce(c.period_end, c.period_start, 0) DESC, coalesce(c.period_start, 0) DESC,
+                     c.signed_on DESC NULLS LAST, d.loaded_at DESC, c.contract_id
+            LIMIT 1) THEN 'current' ELSE 'superseded' END
+        WHERE territory_id = ? AND document_kind = 'contract'""", [territory_id, territory_id])
 
 
 def load_extraction(con: duckdb.DuckDBPyConnection, x: ContractExtraction) -> None:
@@ -107,10 +172,16 @@ def load_extraction(con: duckdb.DuckDBPyConnection, x: ContractExtraction) -> No
     try:
         _delete_document(con, x.document.sha256)
         con.execute("DELETE FROM quarantine WHERE path = ?", [x.document.path])
+        for table in ("territories", "partners"):
+            if rows[table]:
+                marks = ", ".join("?" * len(rows[table][0]))
+                con.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", rows[table])
         for table in reversed(DOCUMENT_TABLES):
             if rows[table]:
                 marks = ", ".join("?" * len(rows[table][0]))
                 con.executemany(f"INSERT INTO {table} VALUES ({marks})", rows[table])
+        if rows["territories"]:
+            _refresh_status(con, rows["territories"][0][0])
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -149,3 +220,35 @@ def summary(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple[Any, 
 
 def quarantined(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
     return con.execute("SELECT path, reason, detail FROM quarantine ORDER BY path").fetchall()
+
+
+EXPORT_TABLES = ("territories", "themes", "partners", "documents", "contracts", "axes", "axis_themes", "objectives",
+                 "actions", "action_years", "action_themes", "action_publics", "action_partners", "indicators",
+                 "governance", "contract_partners", "contract_publics", "quarantine")
+EXPORT_VIEWS = ("v_actions", "v_theme_coverage", "v_timeline", "v_partners", "v_socle_gaps")
+PARTITIONED = {"v_actions": "department"}  # Parquet only: one folder per value (Hive style: department_key=53/)
+
+
+def export(db: Path | str, out_dir: Path, fmt: str, *, with_contacts: bool = False) -> list[Path]:
+    """Every table and analyst view to `out_dir` as Parquet (v_actions partitioned by département) or CSV with a
+    header; personal data (`contacts`) only when asked. Returns the files and folders written."""
+    if fmt not in ("parquet", "csv"):
+        raise WarehouseError(f"unknown export format {fmt!r} (parquet or csv)")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    names = [*EXPORT_TABLES, *(("contacts",) if with_contacts else ()), *EXPORT_VIEWS]
+    with connect(db, read_only=True) as con:
+        for name in names:
+            partition = PARTITIONED.get(name) if fmt == "parquet" else None
+            target = out_dir / (name if partition else f"{name}.{fmt}")
+            options = "FORMAT PARQUET" if fmt == "parquet" else "FORMAT CSV, HEADER"
+            source = f"SELECT * FROM {name}"
+            if partition:
+                source = f"SELECT *, coalesce({partition}, 'unknown') AS {partition}_key FROM {name}"
+                options += f", PARTITION_BY ({partition}_key), OVERWRITE_OR_IGNORE"
+            try:
+                con.execute(f"COPY ({source}) TO '{target.as_posix()}' ({options})")
+            except duckdb.Error as exc:
+                raise WarehouseError(f"{target}: export failed ({str(exc).splitlines()[0]})") from exc
+            written.append(target)
+    return written

@@ -1,8 +1,9 @@
-"""Rules as data: structure patterns (structure.yaml) and vocabularies (partners.jsonl, publics.jsonl)."""
+"""Rules as data: structure patterns (structure.yaml, tables.yaml), vocabularies (partners, publics, themes,
+départements) and enrichment patterns (enrich.yaml)."""
 
 from __future__ import annotations
 
-import json
+import csv
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -41,11 +42,71 @@ def structure_rules() -> StructureRules:
     return StructureRules(version=raw["version"], raw=raw)
 
 
-@cache
-def jsonl_patterns(name: str) -> tuple[dict[str, Any], ...]:
-    """Lines of a JSONL rule file (spaCy EntityRuler/SpanRuler format: {"label", "pattern", "id"})."""
+@dataclass(frozen=True)
+class Partner:
+    name: str
+    acronym: str | None
+    kind: str
+    names: tuple[str, ...]
+    acronyms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Public:
+    label: str
+    patterns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Theme:
+    code: str
+    label: str
+    socle: str | None
+    patterns: tuple[re.Pattern[str], ...]
+    weak: tuple[re.Pattern[str], ...] = ()
+    yields_to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Departement:
+    code: str
+    name: str
+    region: str
+
+
+@dataclass(frozen=True)
+class Vocabularies:
+    partners: tuple[Partner, ...]
+    publics: tuple[Public, ...]
+    themes: tuple[Theme, ...]
+    socle: dict[str, str]
+    departements: tuple[Departement, ...]
+    enrich: dict[str, Any]
+
+    def partner(self, name: str) -> Partner | None:
+        return next((p for p in self.partners if p.name == name), None)
+
+
+def _yaml(name: str) -> Any:
     with (RULES_DIR / name).open(encoding="utf-8") as fh:
-        return tuple(json.loads(line) for line in fh if line.strip() and not line.startswith("//"))
+        return yaml.safe_load(fh)
+
+
+@cache
+def vocabularies() -> Vocabularies:
+    """Partners, publics, themes, départements and enrichment patterns (pipeline/rules/*.yaml, *.csv)."""
+    partners = tuple(Partner(p["name"], p.get("acronym"), p["kind"], tuple(p.get("names") or ()),
+                             tuple(p.get("acronyms") or ())) for p in _yaml("partners.yaml")["partners"])
+    raw_publics = _yaml("publics.yaml")
+    publics = tuple(Public(p["label"], tuple(p["patterns"])) for p in raw_publics["publics"])
+    publics += (Public("", tuple(raw_publics.get("not_publics") or ())),)  # matched, then ignored
+    raw = _yaml("themes.yaml")
+    themes = tuple(Theme(t["code"], t["label"], t.get("socle"), tuple(re.compile(p) for p in t["patterns"]),
+                         tuple(re.compile(p) for p in t.get("weak") or ()), tuple(t.get("yields_to") or ()))
+                   for t in raw["themes"])
+    with (RULES_DIR / "departements.csv").open(encoding="utf-8", newline="") as fh:
+        departements = tuple(Departement(r["code"], r["name"], r["region"]) for r in csv.DictReader(fh))
+    return Vocabularies(partners, publics, themes, dict(raw["socle"]), departements, _yaml("enrich.yaml"))
 
 
 @dataclass(frozen=True)
