@@ -31,9 +31,10 @@ lint: setup  ## ruff + mypy
 	$(BIN)/ruff check pipeline schemas warehouse flows clsdata tests
 	$(BIN)/mypy
 
-bench: setup  ## speed checks (not tests): extraction per fixture, analyst views on 10,000 synthetic contracts
+bench: setup  ## speed checks (not tests): extraction per fixture, views on 10,000 contracts, no-change re-run
 	$(BIN)/python scripts/bench_extract.py
 	$(BIN)/python scripts/bench_views.py
+	$(BIN)/python scripts/bench_rerun.py
 
 schema: setup  ## re-export schemas/contract_extraction.schema.json from the pydantic models
 	$(BIN)/python -m schemas.export

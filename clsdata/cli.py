@@ -86,49 +86,133 @@ def extract(path: Path, fmt: str) -> None:
 
 
 @main.command()
-@click.option("--source", "sources", multiple=True, type=click.Path(path_type=Path), default=[Path("fixtures")],
-              show_default=True, help="Folder (searched recursively) or file; repeat for several.")
+@click.option("--source", "sources", multiple=True, type=click.Path(path_type=Path), default=None,
+              help="Folder (searched recursively) or file; repeat for several. Default: fixtures, unless "
+                   "--registry is given.")
+@click.option("--registry", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Sources registry (sources.yaml): publications by URL or path, and an inbox folder.")
 @DB_OPTION
+@click.option("--raw", "raw_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("raw"),
+              show_default=True, help="Content-addressed store of downloaded files.")
+@click.option("--workers", type=int, default=1, show_default=True,
+              help="Extraction processes: >1 starts a local Dask cluster of that many worker processes.")
+@click.option("--dask-address", default=None, help="Run extraction on an existing Dask cluster (tcp://host:8786).")
+@click.option("--wait", type=float, default=0.0, show_default=True,
+              help="Seconds to wait when another run holds the warehouse.")
+@click.option("--force", is_flag=True, help="Extract every document again, changed or not.")
 @click.option("--rebuild", is_flag=True, help="Delete the warehouse file first (it is derived from the documents).")
-def run(sources: tuple[Path, ...], db: Path, rebuild: bool) -> None:
-    """Run the ingest flow (Prefect) and print a summary of the warehouse.
+def run(sources: tuple[Path, ...], registry: Path | None, db: Path, raw_dir: Path, workers: int,
+        dask_address: str | None, wait: float, force: bool, rebuild: bool) -> None:
+    """Run the ingest flow (Prefect): new and changed documents are extracted and loaded, the rest is left alone.
 
-    Without PREFECT_API_URL, Prefect starts a temporary local server for the run.
+    Without PREFECT_API_URL, Prefect starts a temporary local server for the run. Exit status: 0 when
+    every document was loaded, unchanged or quarantined (with its reason); 1 when a document failed for
+    another reason; 2 on bad arguments or a busy warehouse.
 
     \b
     Example:
       clsdata run --source fixtures --db warehouse/cls.duckdb
+      clsdata run --registry sources.yaml --workers 2
     """
-    missing = [s for s in sources if not s.exists()]
+    if not sources and registry is None:
+        sources = (Path("fixtures"),)
+    missing = [s for s in (*sources, *([registry] if registry else [])) if not s.exists()]
     if missing:
         _fail(f"{missing[0]}: {errors.MISSING}")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    from flows.ingest import ingest
+    from flows.ingest import ingest, task_runner
+    from pipeline.sources import RegistryError, registry_to_sources
     from warehouse import store
+    from warehouse.lock import WarehouseBusy, run_lock
 
-    if rebuild:
-        for leftover in (db, db.with_name(db.name + ".wal")):
-            leftover.unlink(missing_ok=True)
+    if registry is not None:
+        try:
+            registry_to_sources(registry)
+        except RegistryError as exc:
+            _fail(str(exc))
     try:
-        with store.connect(db):
-            pass  # the warehouse opens and has this clsdata's schema, before any document is read
-    except store.WarehouseError as exc:
+        with run_lock(db, wait):
+            if rebuild:
+                for leftover in (db, db.with_name(db.name + ".wal")):
+                    leftover.unlink(missing_ok=True)
+            with store.connect(db):
+                pass  # the warehouse opens and has this clsdata's schema, before any document is read
+            flow = ingest.with_options(task_runner=task_runner(workers, dask_address))
+            result = flow([str(s) for s in sources], str(db), str(registry) if registry else None, str(raw_dir),
+                          force)
+    except (WarehouseBusy, store.WarehouseError) as exc:
         _fail(str(exc))
-
-    result = ingest([str(s) for s in sources], str(db))
-    with store.connect(db) as con:
+        return
+    with store.connect(db, read_only=True) as con:
         columns, rows = store.summary(con)
-        quarantine = store.quarantined(con)
     click.echo("")
     click.echo(_table(columns, rows))
     totals = [sum(r[i] for r in rows) for i in (3, 4, 5)]
     click.echo(f"\n{len(rows)} documents, {len({r[2] for r in rows if r[1] == 'contract'})} territories, "
                f"{totals[0]} axes, {totals[1]} objectives, {totals[2]} actions in {db}")
-    if quarantine:
-        click.echo(f"\nquarantined ({len(quarantine)}):")
-        for path, reason, detail in quarantine:
-            click.echo(f"  {path}: {reason}" + (f" ({detail})" if detail else ""))
-    click.echo(f"this run: {len(result.loaded)} loaded, {len(result.quarantined)} quarantined")
+    for title, items in (("quarantined", result.quarantined), ("failed", result.failed)):
+        if items:
+            click.echo(f"\n{title} in this run ({len(items)}):")
+            for _, reason in items:
+                click.echo(f"  {reason}")
+    click.echo(f"this run: {result.line()}" + (" (nothing changed: no extraction)" if not
+                                                 (result.loaded or result.quarantined or result.failed) else ""))
+    if result.failed:
+        sys.exit(1)
+
+
+@main.command()
+@DB_OPTION
+@click.option("--runs", "limit", type=int, default=10, show_default=True, help="How many recent runs to show.")
+def status(db: Path, limit: int) -> None:
+    """Show the last runs and the quarantine.
+
+    \b
+    Example:
+      clsdata status --runs 5
+    """
+    from warehouse import store
+
+    try:
+        with store.connect(db, read_only=True) as con:
+            columns, rows = store.last_runs(con, limit)
+            quarantine = store.quarantined(con)
+    except store.WarehouseError as exc:
+        _fail(str(exc))
+        return
+    click.echo(_table(columns, rows) if rows else "no runs yet")
+    click.echo(f"\nquarantine ({len(quarantine)}):")
+    for path, reason, detail in quarantine:
+        click.echo(f"  {path}: {reason}" + (f" ({detail})" if detail else ""))
+
+
+@main.command()
+@click.option("--source", "sources", multiple=True, type=click.Path(path_type=Path), default=None,
+              help="Folder or file to ingest on each run (repeatable).")
+@click.option("--registry", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Sources registry (sources.yaml).")
+@DB_OPTION
+@click.option("--cron", default="0 6 * * 1", show_default=True, help="Schedule (cron), default Mondays 06:00.")
+@click.option("--timezone", default="Europe/Paris", show_default=True)
+@click.option("--name", default="weekly", show_default=True, help="Deployment name.")
+def serve(sources: tuple[Path, ...], registry: Path | None, db: Path, cron: str, timezone: str, name: str) -> None:
+    """Serve the ingest flow as a scheduled Prefect deployment (runs until stopped).
+
+    Needs a Prefect server (PREFECT_API_URL), e.g. `prefect server start` in another shell. For work pools,
+    see prefect.yaml (`prefect deploy`).
+
+    \b
+    Example:
+      clsdata serve --registry sources.yaml --cron "0 6 * * 1" --timezone Europe/Paris
+    """
+    from prefect import serve as prefect_serve
+
+    from flows.ingest import deployment
+
+    if not sources and registry is None:
+        sources = (Path("fixtures"),)
+    prefect_serve(deployment([str(s) for s in sources], str(db), str(registry) if registry else None, cron,
+                             timezone, name))
 
 
 @main.command()

@@ -15,6 +15,10 @@ class DocumentError(Exception):
     def one_line(self) -> str:
         return str(self).replace("\n", " ")
 
+    def __reduce__(self) -> tuple[type[DocumentError], tuple[str, str, str]]:
+        # picklable as itself (results travel between processes: Dask workers, Prefect's result store)
+        return (DocumentError, (self.path, self.reason, self.detail))
+
 
 # Reason codes (also used as warehouse.quarantine.reason)
 MISSING = "file not found"
@@ -28,3 +32,5 @@ NO_TEXT = "no text layer (needs OCR)"
 NOT_CLS = "not a contrat local de santé"
 INVALID = "extraction failed validation"
 CRASHED = "extraction crashed"
+DOWNLOAD = "download failed"
+TOO_LARGE = "download larger than the size limit"

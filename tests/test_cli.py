@@ -67,3 +67,19 @@ def test_every_command_has_help_with_an_example() -> None:
     for command in ("extract", "run", "query"):
         proc = clsdata(command, "--help")
         assert proc.returncode == 0 and "Example:" in proc.stdout, command
+
+
+def test_status_shows_the_last_runs_and_the_quarantine(tmp_path: Path) -> None:
+    from warehouse import store
+
+    db = tmp_path / "cls.duckdb"
+    with store.connect(db) as con:
+        store.start_run(con, "run-1", "0.3.0")
+        store.finish_run(con, "run-1", 3, 1, 1, 0)
+        store.quarantine_document(con, "inbox/scan.pdf", None, "no text layer (needs OCR)", "3 pages", "0.3.0")
+    proc = clsdata("status", "--db", str(db))
+    assert proc.returncode == 0, proc.stderr
+    assert "run-1" in proc.stdout and " ok " in proc.stdout
+    assert "inbox/scan.pdf: no text layer (needs OCR) (3 pages)" in proc.stdout
+    missing = clsdata("status", "--db", str(tmp_path / "none.duckdb"))
+    assert missing.returncode == 2 and "none.duckdb: no warehouse there" in missing.stderr

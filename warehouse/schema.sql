@@ -187,3 +187,25 @@ CREATE TABLE IF NOT EXISTS quarantine (
     extractor_version VARCHAR NOT NULL,
     quarantined_at    TIMESTAMP NOT NULL
 );
+
+-- Runs of the ingest flow (`clsdata status`) and the HTTP state of each registered URL (conditional requests).
+CREATE TABLE IF NOT EXISTS runs (
+    run_id            VARCHAR PRIMARY KEY,
+    started_at        TIMESTAMP NOT NULL,
+    finished_at       TIMESTAMP,
+    extractor_version VARCHAR NOT NULL,
+    loaded            INTEGER,
+    unchanged         INTEGER,
+    quarantined       INTEGER,
+    failed            INTEGER,
+    status            VARCHAR NOT NULL          -- running | ok | failed
+);
+
+CREATE TABLE IF NOT EXISTS fetches (
+    url               VARCHAR PRIMARY KEY,
+    etag              VARCHAR,
+    last_modified     VARCHAR,
+    sha256            VARCHAR,
+    raw_path          VARCHAR,
+    fetched_at        TIMESTAMP NOT NULL
+);

@@ -18,7 +18,7 @@ from schemas.extraction import ContractExtraction
 
 HERE = Path(__file__).parent
 DEFAULT_DB = Path("warehouse/cls.duckdb")
-WAREHOUSE_VERSION = 2  # bump when a table changes; an older file must be rebuilt (`clsdata run --rebuild`)
+WAREHOUSE_VERSION = 3  # bump when a table changes; an older file must be rebuilt (`clsdata run --rebuild`)
 # Tables holding one document's rows, children first (deleted in this order, inserted in reverse).
 DOCUMENT_TABLES = ("action_years", "action_partners", "action_publics", "action_themes", "axis_themes",
                    "indicators", "governance", "contacts", "actions", "objectives", "axes", "contract_partners",
@@ -252,3 +252,45 @@ def export(db: Path | str, out_dir: Path, fmt: str, *, with_contacts: bool = Fal
                 raise WarehouseError(f"{target}: export failed ({str(exc).splitlines()[0]})") from exc
             written.append(target)
     return written
+
+
+# --- runs, change detection, fetch state ------------------------------------------------------------------------
+
+def loaded_documents(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """sha256 -> extractor version of every loaded document (a document is unchanged when both match)."""
+    return dict(con.execute("SELECT document_id, extractor_version FROM documents").fetchall())
+
+
+def quarantined_documents(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str | None, str]]:
+    """path -> (sha256, extractor version) of quarantined files (unchanged bad files are not retried)."""
+    rows = con.execute("SELECT path, sha256, extractor_version FROM quarantine").fetchall()
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def start_run(con: duckdb.DuckDBPyConnection, run_id: str, extractor_version: str) -> None:
+    con.execute("INSERT INTO runs VALUES (?, ?, NULL, ?, NULL, NULL, NULL, NULL, 'running')",
+                [run_id, datetime.now(), extractor_version])
+
+
+def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, loaded: int, unchanged: int, quarantined: int,
+               failed: int) -> None:
+    con.execute("UPDATE runs SET finished_at = ?, loaded = ?, unchanged = ?, quarantined = ?, failed = ?, "
+                "status = ? WHERE run_id = ?",
+                [datetime.now(), loaded, unchanged, quarantined, failed, "failed" if failed else "ok", run_id])
+
+
+def last_runs(con: duckdb.DuckDBPyConnection, limit: int = 10) -> tuple[list[str], list[tuple[Any, ...]]]:
+    cur = con.execute("""SELECT run_id, started_at, finished_at, status, loaded, unchanged, quarantined, failed,
+                                extractor_version FROM runs ORDER BY started_at DESC LIMIT ?""", [limit])
+    return [d[0] for d in cur.description], cur.fetchall()
+
+
+def fetch_state(con: duckdb.DuckDBPyConnection, url: str) -> dict[str, str | None] | None:
+    row = con.execute("SELECT etag, last_modified, sha256, raw_path FROM fetches WHERE url = ?", [url]).fetchone()
+    return None if row is None else dict(zip(("etag", "last_modified", "sha256", "raw_path"), row, strict=True))
+
+
+def save_fetch(con: duckdb.DuckDBPyConnection, url: str, etag: str | None, last_modified: str | None,
+               sha256: str, raw_path: str) -> None:
+    con.execute("INSERT OR REPLACE INTO fetches VALUES (?, ?, ?, ?, ?, ?)",
+                [url, etag, last_modified, sha256, raw_path, datetime.now()])
