@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 
-.PHONY: setup run test lint schema bench clean
+.PHONY: setup browser run review test lint schema bench clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "clsdata: $(PYTHON) not found (Python 3.11 is required)" >&2; exit 2; }
@@ -24,7 +24,17 @@ setup: $(STAMP)  ## create .venv and install the pinned dependencies (idempotent
 run: setup  ## ingest fixtures/ into warehouse/cls.duckdb through the Prefect flow and print the summary
 	$(BIN)/clsdata run --source fixtures --db warehouse/cls.duckdb
 
-test: setup  ## the whole test suite
+browser:  ## Debian's Chromium for the review page's browser test (no browser download at run time)
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  echo "clsdata: installing Debian's chromium (apt-get) for the browser test"; \
+	  { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } || \
+	  { command -v sudo >/dev/null && sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } || \
+	  { echo "clsdata: could not install chromium; install it (apt-get install chromium) and re-run" >&2; exit 2; }; }
+
+review: setup  ## the review page on http://127.0.0.1:8765 (fixtures/)
+	$(BIN)/clsdata review --fixtures fixtures --port 8765
+
+test: setup browser  ## the whole test suite
 	$(BIN)/python -m pytest
 
 lint: setup  ## ruff + mypy

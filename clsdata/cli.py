@@ -150,6 +150,8 @@ def run(sources: tuple[Path, ...], registry: Path | None, db: Path, raw_dir: Pat
     totals = [sum(r[i] for r in rows) for i in (3, 4, 5)]
     click.echo(f"\n{len(rows)} documents, {len({r[2] for r in rows if r[1] == 'contract'})} territories, "
                f"{totals[0]} axes, {totals[1]} objectives, {totals[2]} actions in {db}")
+    for path in result.needs_review:
+        click.echo(f"needs review again: {path} (its bytes changed since its gold was reviewed)")
     for title, items in (("quarantined", result.quarantined), ("failed", result.failed)):
         if items:
             click.echo(f"\n{title} in this run ({len(items)}):")
@@ -271,6 +273,110 @@ def export_cmd(out_dir: Path, db: Path, fmt: str, with_contacts: bool) -> None:
     click.echo(f"{len(written)} tables and views written to {out_dir} ({fmt})")
 
 
+@main.group(invoke_without_command=True)
+@click.option("--fixtures", "fixtures_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("fixtures"),
+              show_default=True, help="Folder of fixtures (<slug>/source.pdf|html, gold.yaml, provenance.yaml).")
+@click.option("--port", type=int, default=8765, show_default=True)
+@click.pass_context
+def review(ctx: click.Context, fixtures_dir: Path, port: int) -> None:
+    """Serve the review page on 127.0.0.1 (correct extraction fixtures in a browser; saving writes gold.yaml).
+
+    \b
+    Example:
+      clsdata review --fixtures fixtures --port 8765     # then open http://127.0.0.1:8765
+      clsdata review diff ernee-bocage-mayennais
+      clsdata review apply ernee-bocage-mayennais --db warehouse/cls.duckdb
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["fixtures"] = fixtures_dir
+    if ctx.invoked_subcommand is not None:
+        return
+    if not fixtures_dir.is_dir():
+        _fail(f"{fixtures_dir}: {errors.MISSING}")
+    import uvicorn
+
+    from review.app import create_app
+
+    click.echo(f"clsdata review: http://127.0.0.1:{port} (Ctrl+C to stop)")
+    uvicorn.run(create_app(fixtures_dir), host="127.0.0.1", port=port, log_level="warning")
+
+
+def _fixture(ctx: click.Context, slug: str) -> tuple[Path, Path]:
+    folder = Path(ctx.obj["fixtures"]) / slug
+    source = next((folder / n for n in ("source.pdf", "source.html") if (folder / n).exists()), None)
+    if source is None or not (folder / "gold.yaml").exists():
+        _fail(f"{folder}: no fixture there (needs source.pdf or source.html and gold.yaml)")
+    assert source is not None
+    return folder, source
+
+
+@review.command(name="diff")
+@click.argument("slug")
+@click.pass_context
+def review_diff(ctx: click.Context, slug: str) -> None:
+    """Print the differences between the current extraction and the gold of one fixture.
+
+    \b
+    Example:
+      clsdata review diff ernee-bocage-mayennais
+    """
+    from pipeline.evaluate import score_document
+    from pipeline.extract import file_to_extraction
+    from schemas.gold import Gold
+
+    folder, source = _fixture(ctx, slug)
+    try:
+        got = file_to_extraction(source)
+    except errors.DocumentError as exc:
+        _fail(exc.one_line())
+        return
+    score = score_document(slug, Gold.from_file(folder / "gold.yaml"), got)
+    if not score.misses:
+        click.echo(f"{slug}: the extraction agrees with the gold")
+    for miss in score.misses:
+        click.echo(miss)
+
+
+@review.command(name="apply")
+@click.argument("slug")
+@DB_OPTION
+@click.pass_context
+def review_apply(ctx: click.Context, slug: str, db: Path) -> None:
+    """Load a fixture's reviewed gold into the warehouse in place of the machine's items (origin 'reviewed').
+
+    A later run does not overwrite them unless the document's bytes change.
+
+    \b
+    Example:
+      clsdata review apply ernee-bocage-mayennais --db warehouse/cls.duckdb
+    """
+    import yaml as pyyaml
+
+    from pipeline.extract import file_to_extraction
+    from review.apply import gold_to_extraction
+    from schemas.gold import Gold, review_status
+    from warehouse import store
+
+    folder, source = _fixture(ctx, slug)
+    if review_status(folder) != "reviewed":
+        _fail(f"{folder}: the gold is not marked reviewed (review it first: clsdata review)")
+    provenance = pyyaml.safe_load((folder / "provenance.yaml").read_text(encoding="utf-8")) or {}
+    try:
+        machine = file_to_extraction(source)
+    except errors.DocumentError as exc:
+        _fail(exc.one_line())
+        return
+    reviewed = gold_to_extraction(Gold.from_file(folder / "gold.yaml"), machine, str(provenance["reviewer"]))
+    try:
+        with store.connect(db) as con:
+            store.load_extraction(con, reviewed, origin="reviewed", reviewed_by=str(provenance["reviewer"]),
+                                  reviewed_on=provenance.get("reviewed_on"))
+    except store.WarehouseError as exc:
+        _fail(str(exc))
+    click.echo(f"{slug}: {len(reviewed.axes)} axes, {len(reviewed.actions)} actions loaded as reviewed by "
+               f"{provenance['reviewer']} into {db}")
+
+
 @main.command(name="eval")
 @click.option("--fixtures", "fixtures_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("fixtures"),
               show_default=True, help="Folder of fixtures (<slug>/gold.yaml + source.pdf|html).")
@@ -288,7 +394,7 @@ def evaluate(fixtures_dir: Path, fmt: str, mode: str | None, thresholds: Path) -
     """
     from pipeline.evaluate import FIELDS, DocumentScore, Report, score_document
     from pipeline.extract import file_to_extraction
-    from schemas.gold import Gold
+    from schemas.gold import Gold, review_status
 
     limits: dict[str, float] = {}
     if thresholds.exists():
@@ -311,8 +417,9 @@ def evaluate(fixtures_dir: Path, fmt: str, mode: str | None, thresholds: Path) -
                 return
             scores.append(score_document(name, gold, got, mode))
     report = Report(mode, scores)
+    statuses = {g.parent.name: review_status(g.parent) for g in golds}
     if fmt == "json":
-        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        click.echo(json.dumps({**report.as_dict(), "review_status": statuses}, indent=2, ensure_ascii=False))
     else:
         rows = []
         for kind in FIELDS:
@@ -325,6 +432,10 @@ def evaluate(fixtures_dir: Path, fmt: str, mode: str | None, thresholds: Path) -
         for d in scores:
             for miss in d.misses:
                 click.echo(f"{d.name}: {miss}")
+        reviewed = sorted(k for k, v in statuses.items() if v == "reviewed")
+        machine = sorted(k for k, v in statuses.items() if v != "reviewed")
+        click.echo(f"\ngold reviewed by a person ({len(reviewed)}): {', '.join(reviewed) or '-'}")
+        click.echo(f"gold not yet reviewed, machine-only ({len(machine)}): {', '.join(machine) or '-'}")
     failures = report.below(limits)
     for failure in failures:
         click.echo(f"below threshold: {failure}", err=True)

@@ -41,6 +41,7 @@ class RunSummary:
     run_id: str = ""
     loaded: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    needs_review: list[str] = field(default_factory=list)  # reviewed documents republished with new bytes
     quarantined: list[tuple[str, str]] = field(default_factory=list)  # (path, one-line reason)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, error): not the document's fault
 
@@ -108,9 +109,10 @@ def extract_document(path: str, sha256: str) -> ContractExtraction | errors.Docu
 
 
 @task(name="load-document", task_run_name="load {extraction.document.path}", retries=2, retry_delay_seconds=1)
-def load_document(db: str, extraction: ContractExtraction) -> None:
+def load_document(db: str, extraction: ContractExtraction) -> bool:
+    """False when the document's rows come from reviewed gold: a machine re-run does not overwrite them."""
     with store.connect(db) as con:
-        store.load_extraction(con, extraction)
+        return store.load_extraction(con, extraction)
 
 
 @task(name="quarantine-document", task_run_name="quarantine {error.path}", retries=2, retry_delay_seconds=1)
@@ -159,6 +161,7 @@ def ingest(sources: list[str], db: str = str(store.DEFAULT_DB), registry: str | 
         store.start_run(con, summary.run_id, EXTRACTOR_VERSION)
         known = store.loaded_documents(con)
         bad = store.quarantined_documents(con)
+        reviewed = store.reviewed_paths(con)
     files = _discover(sources, registry, raw_dir, db, summary)
     _log("discovered", documents=len(files), sources=sources, registry=registry)
 
@@ -170,6 +173,10 @@ def ingest(sources: list[str], db: str = str(store.DEFAULT_DB), registry: str | 
         if same and not force:
             summary.unchanged.append(str(path))
             continue
+        if str(path) in reviewed and reviewed[str(path)] != sha:
+            summary.needs_review.append(str(path))
+            _log("needs-review", sha256=sha, path=str(path), reviewed_sha256=reviewed[str(path)],
+                 reason="the document's bytes changed since its gold was reviewed")
         todo.append((path, sha))
     if not todo:
         _log("nothing-changed", unchanged=len(summary.unchanged))
@@ -187,7 +194,10 @@ def ingest(sources: list[str], db: str = str(store.DEFAULT_DB), registry: str | 
                 continue
             if result.document.path != str(path):  # the same bytes met under another name: cached result
                 result = result.model_copy(update={"document": result.document.model_copy(update={"path": str(path)})})
-            load_document(db, result)
+            if not load_document(db, result):
+                summary.unchanged.append(str(path))
+                _log("kept-reviewed", sha256=sha, path=str(path))
+                continue
             summary.loaded.append(str(path))
             _log("loaded", sha256=sha, path=str(path), territory=result.contract.territory, axes=len(result.axes),
                  actions=len(result.actions))

@@ -269,3 +269,24 @@ def iter_raw_pages(path: Path) -> Iterator[RawPage]:
             yield out
     finally:
         pdf.close()
+
+
+def render_page_png(path: Path, number: int, scale: float = 1.5) -> bytes:
+    """Page `number` (1-based) as a PNG at `scale` x 72 dpi, for the review page (coordinates: PDF points x scale,
+    top-left origin, like the bounding boxes)."""
+    import io
+
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        if not 1 <= number <= len(pdf):
+            raise ValueError(f"{path}: no page {number} (the file has {len(pdf)})")
+        page = pdf[number - 1]
+        try:
+            image = page.render(scale=scale).to_pil()
+        finally:
+            page.close()
+    finally:
+        pdf.close()
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", optimize=False)
+    return buf.getvalue()

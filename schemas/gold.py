@@ -97,3 +97,16 @@ class Gold(_Gold):
     def from_file(cls, path: Path) -> Gold:
         with path.open(encoding="utf-8") as fh:
             return cls.model_validate(yaml.safe_load(fh))
+
+
+def review_status(fixture: Path) -> str:
+    """'reviewed' when the fixture's provenance.yaml names a reviewer and a date (and is not marked machine),
+    else 'machine' (gold not yet checked by a person)."""
+    provenance = fixture / "provenance.yaml"
+    if not provenance.exists():
+        return "machine"
+    with provenance.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh) or {}
+    if data.get("review_status") == "machine":
+        return "machine"
+    return "reviewed" if data.get("reviewer") and data.get("reviewed_on") else "machine"

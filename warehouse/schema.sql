@@ -33,7 +33,10 @@ CREATE TABLE IF NOT EXISTS documents (
     pages             INTEGER NOT NULL,
     extractor_version VARCHAR NOT NULL,
     schema_version    VARCHAR NOT NULL,
-    loaded_at         TIMESTAMP NOT NULL
+    loaded_at         TIMESTAMP NOT NULL,
+    origin            VARCHAR NOT NULL,         -- machine | reviewed (gold applied by `clsdata review apply`)
+    reviewed_by       VARCHAR,
+    reviewed_on       DATE
 );
 
 CREATE TABLE IF NOT EXISTS contracts (

@@ -18,7 +18,7 @@ from schemas.extraction import ContractExtraction
 
 HERE = Path(__file__).parent
 DEFAULT_DB = Path("warehouse/cls.duckdb")
-WAREHOUSE_VERSION = 3  # bump when a table changes; an older file must be rebuilt (`clsdata run --rebuild`)
+WAREHOUSE_VERSION = 4  # bump when a table changes; an older file must be rebuilt (`clsdata run --rebuild`)
 # Tables holding one document's rows, children first (deleted in this order, inserted in reverse).
 DOCUMENT_TABLES = ("action_years", "action_partners", "action_publics", "action_themes", "axis_themes",
                    "indicators", "governance", "contacts", "actions", "objectives", "axes", "contract_partners",
@@ -81,7 +81,8 @@ def _bbox(item: Any) -> list[float] | None:
     return None if b is None else [b.x0, b.top, b.x1, b.bottom]
 
 
-def extraction_to_rows(x: ContractExtraction, loaded_at: datetime) -> dict[str, list[tuple[Any, ...]]]:
+def extraction_to_rows(x: ContractExtraction, loaded_at: datetime, origin: str = "machine",
+                       reviewed_by: str | None = None, reviewed_on: Any = None) -> dict[str, list[tuple[Any, ...]]]:
     """Validated extraction -> rows per table (pure). Territory and partner rows are upserted separately."""
     cid = x.document.sha256
     ver = x.extractor_version
@@ -91,7 +92,7 @@ def extraction_to_rows(x: ContractExtraction, loaded_at: datetime) -> dict[str, 
         objective_ids.setdefault((o.axis, o.title), f"{cid}:ob:{i}")
     rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in (*DOCUMENT_TABLES, "territories", "partners")}
     rows["documents"].append((cid, x.document.path, x.document.media_type, x.document.pages, ver,
-                              x.schema_version, loaded_at))
+                              x.schema_version, loaded_at, origin, reviewed_by, reviewed_on))
     c = x.contract
     tid = slug(c.territory) if c.territory else None
     if c.territory:
@@ -160,14 +161,30 @@ def _refresh_status(con: duckdb.DuckDBPyConnection, territory_id: str) -> None:
             SELECT c.contract_id FROM contracts c JOIN documents d ON d.document_id = c.document_id
             WHERE c.territory_id = ? AND c.document_kind = 'contract'
             ORDER BY coalesce(c.period_end, c.period_start, 0) DESC, coalesce(c.period_start, 0) DESC,
-                     c.signed_on DESC NULLS LAST, d.loaded_at DESC, c.contract_id
+                     coalesce(c.generation, 0) DESC, c.signed_on DESC NULLS LAST, d.loaded_at DESC, c.contract_id
             LIMIT 1) THEN 'current' ELSE 'superseded' END
         WHERE territory_id = ? AND document_kind = 'contract'""", [territory_id, territory_id])
 
 
-def load_extraction(con: duckdb.DuckDBPyConnection, x: ContractExtraction) -> None:
-    """Replace this document's rows in one transaction; on any error nothing of it changes."""
-    rows = extraction_to_rows(x, datetime.now())
+def reviewed_document(con: duckdb.DuckDBPyConnection, sha256: str) -> str | None:
+    """The reviewer of this document's loaded rows, when they come from reviewed gold."""
+    row = con.execute("SELECT reviewed_by FROM documents WHERE document_id = ? AND origin = 'reviewed'",
+                      [sha256]).fetchone()
+    return None if row is None else str(row[0])
+
+
+def reviewed_paths(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """path -> sha256 of documents whose rows come from reviewed gold."""
+    return dict(con.execute("SELECT path, document_id FROM documents WHERE origin = 'reviewed'").fetchall())
+
+
+def load_extraction(con: duckdb.DuckDBPyConnection, x: ContractExtraction, *, origin: str = "machine",
+                    reviewed_by: str | None = None, reviewed_on: Any = None) -> bool:
+    """Replace this document's rows in one transaction; on any error nothing of it changes. A machine load
+    does not overwrite a document whose rows were reviewed (returns False then); a reviewed load does."""
+    if origin == "machine" and reviewed_document(con, x.document.sha256):
+        return False
+    rows = extraction_to_rows(x, datetime.now(), origin, reviewed_by, reviewed_on)
     con.execute("BEGIN TRANSACTION")
     try:
         _delete_document(con, x.document.sha256)
@@ -186,6 +203,7 @@ def load_extraction(con: duckdb.DuckDBPyConnection, x: ContractExtraction) -> No
     except Exception:
         con.execute("ROLLBACK")
         raise
+    return True
 
 
 def quarantine_document(con: duckdb.DuckDBPyConnection, path: str, sha256: str | None, reason: str,

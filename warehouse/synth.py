@@ -30,7 +30,7 @@ def build(db: Path, contracts: int) -> None:
             FROM c""")
         con.execute("""
             INSERT INTO documents SELECT 'd' || i, 'synthetic/' || i || '.pdf', 'application/pdf', 40, 'synthetic',
-                   '1.2', TIMESTAMP '2026-01-01' + INTERVAL (i) SECOND FROM c""")
+                   '1.2', TIMESTAMP '2026-01-01' + INTERVAL (i) SECOND, 'machine', NULL, NULL FROM c""")
         con.execute("""
             INSERT INTO contracts SELECT 'd' || i, 'd' || i, 'contract', territory_id, 'Territoire ' || territory_id,
                    NULL, 'current', period_start, period_start + 4, NULL, 4, 25, '[]', 'synthetic' FROM c""")

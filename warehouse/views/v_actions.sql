@@ -24,6 +24,8 @@ SELECT
     a.pilot,
     a.schedule,
     d.path       AS document_path,
+    d.origin,                                  -- machine | reviewed
+    d.reviewed_by,
     a.page,
     a.bbox,
     a.extractor_version

@@ -1,0 +1,1 @@
+"""The review page: reviewers correct extraction fixtures in a browser; corrections become gold."""
