@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 
-.PHONY: setup browser run review test lint schema bench clean
+.PHONY: setup browser run review test lint schema bench bench-quick clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "clsdata: $(PYTHON) not found (Python 3.11 is required)" >&2; exit 2; }
@@ -41,10 +41,14 @@ lint: setup  ## ruff + mypy
 	$(BIN)/ruff check pipeline schemas warehouse flows clsdata tests
 	$(BIN)/mypy
 
-bench: setup  ## speed checks (not tests): extraction per fixture, views on 10,000 contracts, no-change re-run
+bench: setup  ## the benchmark suite (~1 h at full size): bench/results.json and bench/results.md
+	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_extract.py
 	$(BIN)/python scripts/bench_views.py
 	$(BIN)/python scripts/bench_rerun.py
+
+bench-quick: setup  ## the same suite at small sizes (~5 min)
+	$(BIN)/python scripts/bench.py --quick
 
 schema: setup  ## re-export schemas/contract_extraction.schema.json from the pydantic models
 	$(BIN)/python -m schemas.export

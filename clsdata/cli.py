@@ -377,6 +377,27 @@ def review_apply(ctx: click.Context, slug: str, db: Path) -> None:
                f"{provenance['reviewer']} into {db}")
 
 
+@main.command()
+@click.option("--docs", type=int, default=200, show_default=True)
+@click.option("--pages", type=int, default=40, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("bench/corpus"),
+              show_default=True)
+@click.option("--fixtures", "fixtures_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("fixtures"),
+              show_default=True)
+def synth(docs: int, pages: int, seed: int, out_dir: Path, fixtures_dir: Path) -> None:
+    """Write a deterministic synthetic corpus of CLS PDFs assembled from the fixtures' pages (benchmarks).
+
+    \b
+    Example:
+      clsdata synth --docs 200 --pages 40 --seed 1 --out bench/corpus
+    """
+    from pipeline.synth import synth_corpus
+
+    written = synth_corpus(fixtures_dir, out_dir, docs, pages, seed)
+    click.echo(f"{len(written)} documents of {pages} pages written to {out_dir}")
+
+
 @main.command(name="eval")
 @click.option("--fixtures", "fixtures_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("fixtures"),
               show_default=True, help="Folder of fixtures (<slug>/gold.yaml + source.pdf|html).")

@@ -190,12 +190,13 @@ def territory_to_kind(territory: str | None, texts: Sequence[str], vocab: Vocabu
 
 
 @cache
-def _department_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    out = []
-    for d in vocabularies().departements:
-        name = re.escape(fold(d.name)).replace("\\-", "[- ]")
-        out.append((d.code, re.compile(rf"(?<![\w-]){name}(?![\w-])|\({d.code}\)")))
-    return tuple(out)
+def _department_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
+    """One pattern for every département name (folded) and '(NN)' code, and the name -> code table."""
+    names = {fold(d.name): d.code for d in vocabularies().departements}
+    alternatives = sorted((re.escape(n).replace("\\-", "[- ]") for n in names), key=len, reverse=True)
+    codes = "|".join(re.escape(d.code) for d in vocabularies().departements)
+    pattern = re.compile(rf"(?<![\w-])(?P<name>{'|'.join(alternatives)})(?![\w-])|\((?P<code>{codes})\)")
+    return pattern, {n.replace("-", " "): c for n, c in names.items()}
 
 
 POSTCODE = re.compile(r"\b((?:97\d|\d{2}))\d{2,3}\s+[A-ZÉ][a-zé]")
@@ -215,10 +216,9 @@ def texts_to_department(texts: Sequence[str], vocab: Vocabularies,
         for name in noise:
             f = f.replace(name, " ")
         folded.append(f)
-    for code, pattern in _department_patterns():
-        hits = sum(len(pattern.findall(t)) for t in folded)
-        if hits:
-            counts[code] += hits
+    pattern, codes_of = _department_pattern()
+    for m in pattern.finditer("\n".join(folded)):
+        counts[m["code"] or codes_of[m["name"].replace("-", " ")]] += 1
     codes = {d.code for d in vocab.departements}
     for t in texts:
         for m in POSTCODE.finditer(t):

@@ -166,3 +166,12 @@ def _classify(name: str, exc: Exception) -> errors.DocumentError:
 
 def pdf_to_pages(path: Path, backend: str | None = None) -> list[Page]:
     return list(iter_pages(path, backend))
+
+
+def bare_pdfplumber_chars(path: Path) -> int:
+    """Benchmark baseline: pdfplumber's `page.chars` on every page, nothing else. Returns the page count."""
+    with pdfplumber.open(path) as pdf:
+        for page in pdf.pages:
+            _ = page.chars
+            page.flush_cache()
+        return len(pdf.pages)

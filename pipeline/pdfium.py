@@ -80,23 +80,27 @@ def _page_ctm(page: Any) -> tuple[tuple[float, ...], float, float]:
 
 
 def _chars(textpage: Any, ctm: tuple[float, ...], height: float, fonts: _Fonts, out: RawPage) -> None:
+    """Per character: 4 PDFium calls (unicode, map error, text object, origin); what a text object shares (font,
+    size, matrix) and glyph widths are read once and cached."""
     n = raw.FPDFText_CountChars(textpage)
     ox, oy = ctypes.c_double(), ctypes.c_double()
     loose = raw.FS_RECTF()
     m = raw.FS_MATRIX()
     tf = ctypes.c_float()
     width = ctypes.c_float()
+    thousand = ctypes.c_float(1000.0)
+    objects: dict[int, tuple[Any, str, float, float, tuple[float, float, float, float]] | None] = {}
+    widths: dict[tuple[int, int], float | None] = {}
     last: tuple[int | None, float, float] | None = None  # (text object, origin) of the previous glyph
     ligature = False  # the previous character is a ligature whose advance is not known yet
     for i in range(max(n, 0)):
         code = raw.FPDFText_GetUnicode(textpage, i)
         if code in (10, 13):
             continue
-        generated = raw.FPDFText_IsGenerated(textpage, i) == 1
         if code != 2 and 0 < code < 0x110000 and chr(code).isspace():
             # A typed space: a word break where it stands, as in pdfplumber (PDFium's generated spaces are not
             # in the content stream and are left out).
-            if out.chars and not generated:
+            if out.chars and raw.FPDFText_IsGenerated(textpage, i) != 1:
                 raw.FPDFText_GetLooseCharBox(textpage, i, loose)
                 prev = out.chars[-1]
                 (x0, top), (x1, bottom) = (_apply(ctm, loose.left, loose.top, height),
@@ -106,9 +110,7 @@ def _chars(textpage: Any, ctm: tuple[float, ...], height: float, fonts: _Fonts, 
             ligature = False
             last = None
             continue
-        if generated:
-            continue
-        if code == 2 or raw.FPDFText_IsHyphen(textpage, i) == 1:
+        if code == 2 or (code in (0x2D, 0xAD) and raw.FPDFText_IsHyphen(textpage, i) == 1):
             text = "-"  # PDFium reports a line-end hyphen as U+0002
         elif 0 < code < 0x110000 and not 0xD800 <= code < 0xE000:
             text = chr(code)
@@ -117,14 +119,15 @@ def _chars(textpage: Any, ctm: tuple[float, ...], height: float, fonts: _Fonts, 
         unmapped = raw.FPDFText_HasUnicodeMapError(textpage, i) == 1
         obj = raw.FPDFText_GetTextObject(textpage, i)
         raw.FPDFText_GetCharOrigin(textpage, i, ox, oy)
-        here = (ctypes.cast(obj, ctypes.c_void_p).value, ox.value, oy.value)
-        if last is not None and here[0] is not None and here == last and out.chars:
+        key = ctypes.cast(obj, ctypes.c_void_p).value
+        here = (key, ox.value, oy.value)
+        if last is not None and key is not None and here == last and out.chars:
             # A ligature glyph (ﬁ, ﬀ…) that PDFium expands into several characters: pdfminer keeps one
             # character, whose advance is where the next glyph of the same run starts.
             out.chars[-1]["text"] += text
             ligature = True
             continue
-        if ligature and last is not None and abs(here[2] - last[2]) < 0.01 and not text.isspace():
+        if ligature and last is not None and abs(here[2] - last[2]) < 0.01:
             prev = out.chars[-1]
             start = ox.value * ctm[0] + oy.value * ctm[2] + ctm[4]
             if 0 < start - prev["x0"] < 2 * prev["size"]:
@@ -135,29 +138,43 @@ def _chars(textpage: Any, ctm: tuple[float, ...], height: float, fonts: _Fonts, 
         if unmapped:
             out.unmapped += 1
             text = "\ufffd"
-        if not obj or not raw.FPDFTextObj_GetFontSize(obj, tf):
+        if key is None:
             continue
-        font = raw.FPDFTextObj_GetFont(obj)
-        name, descent = fonts.get(font)
-        raw.FPDFText_GetMatrix(textpage, i, m)
-        size_t = tf.value
+        if key not in objects:
+            if raw.FPDFTextObj_GetFontSize(obj, tf):
+                font = raw.FPDFTextObj_GetFont(obj)
+                name, descent = fonts.get(font)
+                raw.FPDFText_GetMatrix(textpage, i, m)  # one matrix per text object
+                objects[key] = (font, name, descent, tf.value, (m.a, m.b, m.c, m.d))
+            else:
+                objects[key] = None
+        shared = objects[key]
+        if shared is None:
+            continue
+        font, name, descent, size_t, (ma, mb, mc, md) = shared
         # Advance along the baseline in text space: the font's width for the character (pdfminer reads the
         # same /Widths); else the loose box's extent along the baseline direction.
-        if len(text) == 1 and raw.FPDFFont_GetGlyphWidth(font, ord(text), ctypes.c_float(1000.0), width):
-            adv = width.value / 1000.0 * size_t
-        else:
+        adv: float | None = None
+        if len(text) == 1:
+            wkey = (ctypes.cast(font, ctypes.c_void_p).value or 0, ord(text))
+            if wkey not in widths:
+                widths[wkey] = width.value / 1000.0 if raw.FPDFFont_GetGlyphWidth(font, ord(text), thousand,
+                                                                                  width) else None
+            unit = widths[wkey]
+            adv = None if unit is None else unit * size_t
+        if adv is None:
             raw.FPDFText_GetLooseCharBox(textpage, i, loose)
-            if abs(m.a) >= abs(m.b):
-                adv = (loose.right - loose.left) / abs(m.a) if m.a else 0.0
+            if abs(ma) >= abs(mb):
+                adv = (loose.right - loose.left) / abs(ma) if ma else 0.0
             else:
-                adv = (loose.top - loose.bottom) / abs(m.b) if m.b else 0.0
-        a, b, c, d, e, f = _compose((m.a, m.b, m.c, m.d, ox.value, oy.value), ctm)
+                adv = (loose.top - loose.bottom) / abs(mb) if mb else 0.0
+        a, b, c, d, e, f = _compose((ma, mb, mc, md, ox.value, oy.value), ctm)
         # pdfminer: bbox from two text-space corners (0, descent) and (adv, descent + size), through the matrix.
         desc = descent * size_t
         x_a, y_a = c * desc + e, d * desc + f
         x_b, y_b = a * adv + c * (desc + size_t) + e, b * adv + d * (desc + size_t) + f
-        x0, x1 = sorted((x_a, x_b))
-        y0, y1 = sorted((y_a, y_b))
+        x0, x1 = (x_a, x_b) if x_a <= x_b else (x_b, x_a)
+        y0, y1 = (y_a, y_b) if y_a <= y_b else (y_b, y_a)
         upright = a * d > 0 and b * c <= 0
         out.chars.append({
             "text": text, "fontname": name, "x0": x0, "x1": x1, "top": height - y1, "bottom": height - y0,
@@ -290,3 +307,44 @@ def render_page_png(path: Path, number: int, scale: float = 1.5) -> bytes:
     buf = io.BytesIO()
     image.save(buf, format="PNG", optimize=False)
     return buf.getvalue()
+
+
+def assemble_pdf(pages: list[tuple[Path, int]], out: Path) -> None:
+    """A new PDF made of the given pages (file, 0-based index) copied as they are (fonts, drawings, layout):
+    synthetic documents for benchmarks (`clsdata synth`)."""
+    target = pdfium.PdfDocument.new()
+    opened: dict[Path, Any] = {}
+    try:
+        for path, index in pages:
+            if path not in opened:
+                opened[path] = pdfium.PdfDocument(str(path))
+            target.import_pages(opened[path], [index])
+        out.parent.mkdir(parents=True, exist_ok=True)
+        target.save(str(out))
+    finally:
+        target.close()
+        for doc in opened.values():
+            doc.close()
+
+
+def page_count(path: Path) -> int:
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        return len(doc)
+    finally:
+        doc.close()
+
+
+def bare_pdfium_text(path: Path) -> int:
+    """Benchmark baseline: PDFium's text of every page, nothing else. Returns the page count."""
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        for index in range(len(pdf)):
+            page = pdf[index]
+            textpage = page.get_textpage()
+            textpage.get_text_range()
+            textpage.close()
+            page.close()
+        return len(pdf)
+    finally:
+        pdf.close()

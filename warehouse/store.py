@@ -166,6 +166,15 @@ def _refresh_status(con: duckdb.DuckDBPyConnection, territory_id: str) -> None:
         WHERE territory_id = ? AND document_kind = 'contract'""", [territory_id, territory_id])
 
 
+def _insert(con: duckdb.DuckDBPyConnection, head: str, rows: list[tuple[Any, ...]], batch: int = 250) -> None:
+    """Many rows per statement: DuckDB's executemany runs one statement per row (10x slower here)."""
+    width = len(rows[0])
+    one = "(" + ", ".join("?" * width) + ")"
+    for start in range(0, len(rows), batch):
+        chunk = rows[start:start + batch]
+        con.execute(f"{head} VALUES {', '.join([one] * len(chunk))}", [v for row in chunk for v in row])
+
+
 def reviewed_document(con: duckdb.DuckDBPyConnection, sha256: str) -> str | None:
     """The reviewer of this document's loaded rows, when they come from reviewed gold."""
     row = con.execute("SELECT reviewed_by FROM documents WHERE document_id = ? AND origin = 'reviewed'",
@@ -191,12 +200,10 @@ def load_extraction(con: duckdb.DuckDBPyConnection, x: ContractExtraction, *, or
         con.execute("DELETE FROM quarantine WHERE path = ?", [x.document.path])
         for table in ("territories", "partners"):
             if rows[table]:
-                marks = ", ".join("?" * len(rows[table][0]))
-                con.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", rows[table])
+                _insert(con, f"INSERT OR REPLACE INTO {table}", rows[table])
         for table in reversed(DOCUMENT_TABLES):
             if rows[table]:
-                marks = ", ".join("?" * len(rows[table][0]))
-                con.executemany(f"INSERT INTO {table} VALUES ({marks})", rows[table])
+                _insert(con, f"INSERT INTO {table}", rows[table])
         if rows["territories"]:
             _refresh_status(con, rows["territories"][0][0])
         con.execute("COMMIT")

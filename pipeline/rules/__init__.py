@@ -126,9 +126,12 @@ class TableRules:
         return None
 
 
+_MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+
+
 def fold(text: str) -> str:
-    """Lowercase without accents ("Échéance" -> "echeance")."""
-    return "".join(c for c in unicodedata.normalize("NFD", text.lower()) if unicodedata.category(c) != "Mn")
+    """Lowercase without accents ("Échéance" -> "echeance"): combining marks removed after NFD."""
+    return _MARKS.sub("", unicodedata.normalize("NFD", text.lower()))
 
 
 def fold_label(text: str) -> str:
