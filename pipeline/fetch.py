@@ -13,13 +13,13 @@ from pathlib import Path
 
 import httpx
 
-from pipeline import errors
+from pipeline import EXTRACTOR_VERSION, errors
 
 MAX_BYTES = 100 * 1024 * 1024
 TIMEOUT_S = 60.0
 ATTEMPTS = 3
 BACKOFF_S = 1.0  # then 2 s, 4 s…
-USER_AGENT = "clsdata (+https://github.com/clsdata) httpx"
+USER_AGENT = f"clsdata/{EXTRACTOR_VERSION} (+httpx)"
 TYPES = {"application/pdf": ".pdf", "text/html": ".html", "application/xhtml+xml": ".html"}
 
 
