@@ -114,19 +114,10 @@ def peak_rss_mb(path: Path) -> float:
 
 
 def rerun_seconds(n: int, tmp: Path) -> float:
-    from flows.ingest import ingest, task_runner
+    from bench_rerun import rerun
 
-    inbox = tmp / "rerun"
-    inbox.mkdir()
-    seed = ROOT / "fixtures" / "le-mans-metropole" / "source.html"
-    for i in range(n):
-        (inbox / f"{i:05d}.html").write_bytes(seed.read_bytes() + f"\n<!-- copy {i} -->\n".encode())
-    db = tmp / "rerun.duckdb"
-    ingest.with_options(task_runner=task_runner(2))([str(inbox)], str(db), raw_dir=str(tmp / "raw"))
-    second = ingest([str(inbox)], str(db), raw_dir=str(tmp / "raw"))
-    _, rows = store.query(db, "SELECT epoch(finished_at) - epoch(started_at) FROM runs "
-                              f"WHERE run_id = '{second.run_id}'")
-    return float(rows[0][0])
+    (tmp / "rerun").mkdir()
+    return rerun(n, tmp / "rerun")[2]
 
 
 def eval_seconds() -> float:
