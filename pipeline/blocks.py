@@ -11,6 +11,7 @@ Steps, each a small pure function:
 
 from __future__ import annotations
 
+import functools
 import re
 import statistics
 from collections import Counter
@@ -34,20 +35,27 @@ TRAILING = re.compile(r"[\s.,;:]+$")
 PAGE_NUMBER = re.compile(r"^(?:page\s*)?\d{1,4}(?:\s*(?:/|sur)\s*\d{1,4})?$", re.I)
 
 
-def _is_private_use(ch: str) -> bool:
-    return 0xE000 <= ord(ch) <= 0xF8FF or 0xF0000 <= ord(ch) <= 0x10FFFF
+PRIVATE_USE = re.compile("[\ue000-\uf8ff\U000f0000-\U0010ffff]")
+
+
+@functools.lru_cache(maxsize=1024)
+def _symbol_font(font: str) -> bool:
+    return bool(SYMBOL_FONT.search(font))
 
 
 def normalise_word(word: Word) -> Word | None:
     """Ligatures unfolded, soft hyphens dropped; glyphs of symbol fonts or the private-use area -> bullet."""
     text = word.text.translate(LIGATURES)
-    if any(_is_private_use(c) for c in text) or (SYMBOL_FONT.search(word.font) and not text.isalnum()):
-        stripped = "".join(c for c in text if not _is_private_use(c))
-        text = "•" + stripped if not SYMBOL_FONT.search(word.font) else "•"
-    text = text.replace("\ufffd", "•") if text.strip("\ufffd") == "" else text.replace("\ufffd", "")
+    symbol = _symbol_font(word.font)
+    if PRIVATE_USE.search(text) or (symbol and not text.isalnum()):
+        text = "•" if symbol else "•" + PRIVATE_USE.sub("", text)
+    if "\ufffd" in text:
+        text = text.replace("\ufffd", "•") if text.strip("\ufffd") == "" else text.replace("\ufffd", "")
     text = text.strip()
     if not text:
         return None
+    if text == word.text:
+        return word
     return Word(text, word.box, word.font, word.size, word.bold, word.italic, word.upright)
 
 

@@ -7,6 +7,7 @@ tests/test_backends.py asserts they agree on every fixture and the real-world co
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterator
@@ -47,15 +48,104 @@ TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines", 
                   "join_tolerance": 3, "intersection_tolerance": 3}
 
 
+_LIGATURES = {"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"}
+
+
+def _lines(chars: list[dict[str, Any]], key: str, tolerance: float) -> list[list[dict[str, Any]]]:
+    """pdfplumber's `cluster_objects`: distinct values of `key` sorted and chained while consecutive values are
+    within `tolerance`; characters grouped by cluster, in their order within a cluster."""
+    values = sorted({c[key] for c in chars})
+    cluster: dict[float, int] = {}
+    index, last = 0, values[0]
+    for v in values:
+        if v > last + tolerance:
+            index += 1
+        cluster[v] = index
+        last = v
+    groups: list[list[dict[str, Any]]] = [[] for _ in range(index + 1)]
+    for c in chars:
+        groups[cluster[c[key]]].append(c)
+    return [g for g in groups if g]
+
+
+def _chars_to_words(chars: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """pdfplumber's `extract_words` with WORD_SETTINGS (no text flow, blanks split, ligatures expanded, runs of
+    equal (upright, font, size) grouped first), in one pass without its generic machinery: ~3x faster, and
+    asserted equal to it by tests/test_layout.py."""
+    xt, yt = float(WORD_SETTINGS["x_tolerance"]), float(WORD_SETTINGS["y_tolerance"])
+    words: list[dict[str, Any]] = []
+    i, n = 0, len(chars)
+    while i < n:
+        first = chars[i]
+        run_key = (first["upright"], first["fontname"], first["size"])
+        j = i + 1
+        while j < n and (chars[j]["upright"], chars[j]["fontname"], chars[j]["size"]) == run_key:
+            j += 1
+        run = chars[i:j]
+        i = j
+        upright = bool(run_key[0])
+        # Upright text: lines by top, characters by x0. Rotated text: lines by x0, characters by top.
+        lines = _lines(run, "top", yt) if upright else _lines(run, "x0", xt)
+        for line in lines:
+            if upright:
+                line.sort(key=lambda c: c["x0"])
+            else:
+                line.sort(key=lambda c: (c["top"], c["bottom"]))
+            current: list[dict[str, Any]] = []
+            for c in line:
+                if c["text"].isspace():
+                    if current:
+                        words.append(_merge(current))
+                    current = []
+                    continue
+                if current:
+                    p = current[-1]
+                    if upright:
+                        new = c["x0"] < p["x0"] or c["x0"] > p["x1"] + xt or abs(c["top"] - p["top"]) > yt
+                    else:
+                        new = c["top"] < p["top"] or c["top"] > p["bottom"] + yt or abs(c["x0"] - p["x0"]) > xt
+                    if new:
+                        words.append(_merge(current))
+                        current = []
+                current.append(c)
+            if current:
+                words.append(_merge(current))
+    return words
+
+
+def reference_chars_to_words(chars: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """pdfplumber's own `extract_words` with the same settings: the reference `_chars_to_words` is tested against."""
+    keys = ("text", "x0", "x1", "top", "bottom", "fontname", "size", "upright")
+    return [{k: w[k] for k in keys} for w in extract_words(chars, **WORD_SETTINGS)]
+
+
+def _merge(chars: list[dict[str, Any]]) -> dict[str, Any]:
+    first = chars[0]
+    if len(chars) == 1:
+        return {"text": _LIGATURES.get(first["text"], first["text"]), "x0": first["x0"], "x1": first["x1"],
+                "top": first["top"], "bottom": first["bottom"], "fontname": first["fontname"],
+                "size": first["size"], "upright": first["upright"]}
+    return {"text": "".join(_LIGATURES.get(c["text"], c["text"]) for c in chars),
+            "x0": min(c["x0"] for c in chars), "x1": max(c["x1"] for c in chars),
+            "top": min(c["top"] for c in chars), "bottom": max(c["bottom"] for c in chars),
+            "fontname": first["fontname"], "size": first["size"], "upright": first["upright"]}
+
+
+@functools.lru_cache(maxsize=4096)
+def _font_style(fontname: str) -> tuple[str, bool, bool]:
+    """Font name without subset prefix, bold, italic."""
+    font = _font(fontname)
+    return font, bool(_BOLD.search(font)), bool(_ITALIC.search(font))
+
+
 def _words(chars: list[dict[str, Any]]) -> list[Word]:
     out = []
-    for w in extract_words(chars, **WORD_SETTINGS):
-        font = _font(w["fontname"])
+    for w in _chars_to_words(chars):
+        font, bold, italic = _font_style(w["fontname"] or "")
         out.append(Word(
             text=w["text"],
             box=Box(float(w["x0"]), float(w["top"]), float(w["x1"]), float(w["bottom"])),
-            font=font, size=round(float(w["size"]), 2),
-            bold=bool(_BOLD.search(font)), italic=bool(_ITALIC.search(font)), upright=bool(w["upright"]),
+            font=font, size=round(float(w["size"]), 2), bold=bold, italic=italic, upright=bool(w["upright"]),
         ))
     return out
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 
@@ -88,22 +88,23 @@ class Line:
     words: tuple[Word, ...]
     box: Box
     page: int
+    # Computed once from the words (read many times by the block rules).
+    size: float = field(init=False, compare=False)
+    bold: bool = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        sized = [w for w in self.words if any(c.isalnum() for c in w.text)] or list(self.words)
+        object.__setattr__(self, "size", max(sized, key=lambda w: len(w.text)).size)
+        letters = [w for w in self.words if any(c.isalpha() for c in w.text)]
+        if not letters:
+            bold = all(w.bold for w in self.words)
+        else:
+            bold = sum(len(w.text) for w in letters if w.bold) > 0.6 * sum(len(w.text) for w in letters)
+        object.__setattr__(self, "bold", bold)
 
     @property
     def text(self) -> str:
         return " ".join(w.text for w in self.words)
-
-    @property
-    def size(self) -> float:
-        sized = [w for w in self.words if any(c.isalnum() for c in w.text)] or list(self.words)
-        return max(sized, key=lambda w: len(w.text)).size
-
-    @property
-    def bold(self) -> bool:
-        letters = [w for w in self.words if any(c.isalpha() for c in w.text)]
-        if not letters:
-            return all(w.bold for w in self.words)
-        return sum(len(w.text) for w in letters if w.bold) > 0.6 * sum(len(w.text) for w in letters)
 
 
 BlockKind = Literal["text", "bullet", "year", "table"]

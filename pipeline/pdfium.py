@@ -44,23 +44,78 @@ class RawPage:
     glyphs: int = 0  # characters other than whitespace
 
 
+class _Api:
+    """PDFium's per-character text functions re-declared with plain pointer-sized integer arguments: called
+    ~2,000 times a page, pypdfium2's typed wrappers (argument conversion, `_as_parameter_`) cost more than the
+    calls themselves."""
+
+    def __init__(self) -> None:
+        vp, i = ctypes.c_void_p, ctypes.c_int
+
+        def bind(name: str, restype: Any, *argtypes: Any) -> Any:
+            address = ctypes.cast(getattr(raw, name), ctypes.c_void_p).value
+            return ctypes.CFUNCTYPE(restype, *argtypes)(address)
+
+        self.count = bind("FPDFText_CountChars", i, vp)
+        self.unicode = bind("FPDFText_GetUnicode", ctypes.c_uint, vp, i)
+        self.map_error = bind("FPDFText_HasUnicodeMapError", i, vp, i)
+        self.generated = bind("FPDFText_IsGenerated", i, vp, i)
+        self.hyphen = bind("FPDFText_IsHyphen", i, vp, i)
+        self.text_object = bind("FPDFText_GetTextObject", vp, vp, i)
+        self.origin = bind("FPDFText_GetCharOrigin", i, vp, i, vp, vp)
+        self.loose_box = bind("FPDFText_GetLooseCharBox", i, vp, i, vp)
+        self.font_size = bind("FPDFTextObj_GetFontSize", i, vp, vp)
+        self.font = bind("FPDFTextObj_GetFont", vp, vp)
+        self.matrix = bind("FPDFText_GetMatrix", i, vp, i, vp)
+        self.glyph_width = bind("FPDFFont_GetGlyphWidth", i, vp, ctypes.c_uint, ctypes.c_float, vp)
+        self.base_font_name = bind("FPDFFont_GetBaseFontName", ctypes.c_size_t, vp, vp, ctypes.c_size_t)
+        self.descent = bind("FPDFFont_GetDescent", i, vp, ctypes.c_float, vp)
+        self.page_count = bind("FPDFPage_CountObjects", i, vp)
+        self.page_object = bind("FPDFPage_GetObject", vp, vp, i)
+        self.form_count = bind("FPDFFormObj_CountObjects", i, vp)
+        self.form_object = bind("FPDFFormObj_GetObject", vp, vp, ctypes.c_ulong)
+        self.object_type = bind("FPDFPageObj_GetType", i, vp)
+        self.object_matrix = bind("FPDFPageObj_GetMatrix", i, vp, vp)
+        self.draw_mode = bind("FPDFPath_GetDrawMode", i, vp, vp, vp)
+        self.count_segments = bind("FPDFPath_CountSegments", i, vp)
+        self.segment = bind("FPDFPath_GetPathSegment", vp, vp, i)
+        self.segment_type = bind("FPDFPathSegment_GetType", i, vp)
+        self.segment_close = bind("FPDFPathSegment_GetClose", i, vp)
+        self.point = bind("FPDFPathSegment_GetPoint", i, vp, vp, vp)
+
+
+_API: _Api | None = None
+
+
+def _api() -> _Api:
+    global _API
+    if _API is None:
+        _API = _Api()
+    return _API
+
+
 class _Fonts:
     """Per-document cache: font handle -> (name, descent per unit of font size)."""
 
     def __init__(self) -> None:
         self._cache: dict[int, tuple[str, float]] = {}
+        self._widths: dict[int, dict[int, float | None]] = {}
 
-    def get(self, font: Any) -> tuple[str, float]:
-        key = ctypes.cast(font, ctypes.c_void_p).value or 0
-        hit = self._cache.get(key)
+    def widths(self, font: int) -> dict[int, float | None]:
+        """The font's glyph widths per code point (per unit of font size), filled as they are read."""
+        return self._widths.setdefault(font, {})
+
+    def get(self, font: int) -> tuple[str, float]:
+        hit = self._cache.get(font)
         if hit is None:
+            api = _api()
             buf = ctypes.create_string_buffer(256)
-            n = raw.FPDFFont_GetBaseFontName(font, buf, 256)
+            n = api.base_font_name(font, ctypes.addressof(buf), 256)
             name = buf.raw[: max(n - 1, 0)].decode("utf-8", "replace") if n else ""
             descent = ctypes.c_float()
-            ok = raw.FPDFFont_GetDescent(font, ctypes.c_float(1000.0), descent)
+            ok = api.descent(font, 1000.0, ctypes.addressof(descent))
             hit = (name, descent.value / 1000.0 if ok else 0.0)
-            self._cache[key] = hit
+            self._cache[font] = hit
         return hit
 
 
@@ -79,57 +134,104 @@ def _page_ctm(page: Any) -> tuple[tuple[float, ...], float, float]:
     return (1.0, 0.0, 0.0, 1.0, -x0, -y0), x1 - x0, y1 - y0
 
 
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What the characters of one text object share, in page space: font, name, size in text space, the
+    composed matrix (a, b, c, d), the offsets of the two bbox corners from the origin, and orientation."""
+
+    font: int
+    name: str
+    size: float
+    a: float
+    b: float
+    ta: float  # the text object's own matrix (a, b), for the loose-box fallback
+    tb: float
+    across: bool  # the baseline runs along y (rotated text): the char's size is its width
+    upright: bool
+    low: tuple[float, float]  # (c, d) . descent
+    high: tuple[float, float]  # (c, d) . (descent + size)
+    widths: dict[int, float | None]  # the font's, shared
+
+
+def _run(api: _Api, textpage: int, index: int, obj: int, ctm: tuple[float, ...], fonts: _Fonts,
+         shared: dict[tuple[float, ...], _Run]) -> _Run | None:
+    """The run of a text object. Producers often write one text object per word: objects with the same font,
+    size and matrix share one `_Run`."""
+    tf, m = ctypes.c_float(), raw.FS_MATRIX()
+    if not api.font_size(obj, ctypes.addressof(tf)):
+        return None
+    font = api.font(obj) or 0
+    api.matrix(textpage, index, ctypes.addressof(m))  # one matrix per text object
+    key = (font, tf.value, m.a, m.b, m.c, m.d)
+    hit = shared.get(key)
+    if hit is None:
+        name, descent = fonts.get(font)
+        a, b, c, d, _, _ = _compose((m.a, m.b, m.c, m.d, 0.0, 0.0), ctm)
+        size = tf.value
+        desc = descent * size
+        hit = shared[key] = _Run(font, name, size, a, b, m.a, m.b, abs(b) >= abs(a), a * d > 0 and b * c <= 0,
+                                 (c * desc, d * desc), (c * (desc + size), d * (desc + size)),
+                                 fonts.widths(font))
+    return hit
+
+
 def _chars(textpage: Any, ctm: tuple[float, ...], height: float, fonts: _Fonts, out: RawPage) -> None:
     """Per character: 4 PDFium calls (unicode, map error, text object, origin); what a text object shares (font,
     size, matrix) and glyph widths are read once and cached."""
-    n = raw.FPDFText_CountChars(textpage)
+    api = _api()
+    tp = ctypes.cast(textpage.raw, ctypes.c_void_p).value or 0
+    n = api.count(tp)
     ox, oy = ctypes.c_double(), ctypes.c_double()
+    p_ox, p_oy = ctypes.addressof(ox), ctypes.addressof(oy)
     loose = raw.FS_RECTF()
-    m = raw.FS_MATRIX()
-    tf = ctypes.c_float()
+    p_loose = ctypes.addressof(loose)
     width = ctypes.c_float()
-    thousand = ctypes.c_float(1000.0)
-    objects: dict[int, tuple[Any, str, float, float, tuple[float, float, float, float]] | None] = {}
-    widths: dict[tuple[int, int], float | None] = {}
+    p_width = ctypes.addressof(width)
+    unicode, map_error, text_object, origin = api.unicode, api.map_error, api.text_object, api.origin
+    A, B, C, D, E, F = ctm
+    chars = out.chars
+    append = chars.append
+    runs: dict[int, _Run | None] = {}
+    shared: dict[tuple[float, ...], _Run] = {}
     last: tuple[int | None, float, float] | None = None  # (text object, origin) of the previous glyph
     ligature = False  # the previous character is a ligature whose advance is not known yet
     for i in range(max(n, 0)):
-        code = raw.FPDFText_GetUnicode(textpage, i)
+        code = unicode(tp, i)
         if code in (10, 13):
             continue
         if code != 2 and 0 < code < 0x110000 and chr(code).isspace():
             # A typed space: a word break where it stands, as in pdfplumber (PDFium's generated spaces are not
             # in the content stream and are left out).
-            if out.chars and raw.FPDFText_IsGenerated(textpage, i) != 1:
-                raw.FPDFText_GetLooseCharBox(textpage, i, loose)
-                prev = out.chars[-1]
+            if chars and api.generated(tp, i) != 1:
+                api.loose_box(tp, i, p_loose)
+                prev = chars[-1]
                 (x0, top), (x1, bottom) = (_apply(ctm, loose.left, loose.top, height),
                                            _apply(ctm, loose.right, loose.bottom, height))
-                out.chars.append({**prev, "text": " ", "x0": min(x0, x1), "x1": max(x0, x1),
-                                  "top": min(top, bottom), "bottom": max(top, bottom), "doctop": min(top, bottom)})
+                append({**prev, "text": " ", "x0": min(x0, x1), "x1": max(x0, x1),
+                        "top": min(top, bottom), "bottom": max(top, bottom), "doctop": min(top, bottom)})
             ligature = False
             last = None
             continue
-        if code == 2 or (code in (0x2D, 0xAD) and raw.FPDFText_IsHyphen(textpage, i) == 1):
+        if code == 2 or (code in (0x2D, 0xAD) and api.hyphen(tp, i) == 1):
             text = "-"  # PDFium reports a line-end hyphen as U+0002
         elif 0 < code < 0x110000 and not 0xD800 <= code < 0xE000:
             text = chr(code)
         else:
             text = "\ufffd"
-        unmapped = raw.FPDFText_HasUnicodeMapError(textpage, i) == 1
-        obj = raw.FPDFText_GetTextObject(textpage, i)
-        raw.FPDFText_GetCharOrigin(textpage, i, ox, oy)
-        key = ctypes.cast(obj, ctypes.c_void_p).value
-        here = (key, ox.value, oy.value)
-        if last is not None and key is not None and here == last and out.chars:
+        unmapped = map_error(tp, i) == 1
+        key = text_object(tp, i)
+        origin(tp, i, p_ox, p_oy)
+        x, y = ox.value, oy.value
+        here = (key, x, y)
+        if last is not None and key is not None and here == last and chars:
             # A ligature glyph (ﬁ, ﬀ…) that PDFium expands into several characters: pdfminer keeps one
             # character, whose advance is where the next glyph of the same run starts.
-            out.chars[-1]["text"] += text
+            chars[-1]["text"] += text
             ligature = True
             continue
-        if ligature and last is not None and abs(here[2] - last[2]) < 0.01:
-            prev = out.chars[-1]
-            start = ox.value * ctm[0] + oy.value * ctm[2] + ctm[4]
+        if ligature and last is not None and abs(y - last[2]) < 0.01:
+            prev = chars[-1]
+            start = x * A + y * C + E
             if 0 < start - prev["x0"] < 2 * prev["size"]:
                 prev["x1"] = max(prev["x1"], start)
         ligature = False
@@ -140,45 +242,36 @@ def _chars(textpage: Any, ctm: tuple[float, ...], height: float, fonts: _Fonts, 
             text = "\ufffd"
         if key is None:
             continue
-        if key not in objects:
-            if raw.FPDFTextObj_GetFontSize(obj, tf):
-                font = raw.FPDFTextObj_GetFont(obj)
-                name, descent = fonts.get(font)
-                raw.FPDFText_GetMatrix(textpage, i, m)  # one matrix per text object
-                objects[key] = (font, name, descent, tf.value, (m.a, m.b, m.c, m.d))
-            else:
-                objects[key] = None
-        shared = objects[key]
-        if shared is None:
+        run = runs.get(key, False)
+        if run is False:
+            run = runs[key] = _run(api, tp, i, key, ctm, fonts, shared)
+        if run is None:
             continue
-        font, name, descent, size_t, (ma, mb, mc, md) = shared
         # Advance along the baseline in text space: the font's width for the character (pdfminer reads the
         # same /Widths); else the loose box's extent along the baseline direction.
         adv: float | None = None
         if len(text) == 1:
-            wkey = (ctypes.cast(font, ctypes.c_void_p).value or 0, ord(text))
-            if wkey not in widths:
-                widths[wkey] = width.value / 1000.0 if raw.FPDFFont_GetGlyphWidth(font, ord(text), thousand,
-                                                                                  width) else None
-            unit = widths[wkey]
-            adv = None if unit is None else unit * size_t
+            point = ord(text)
+            unit = run.widths.get(point, False)
+            if unit is False:
+                unit = run.widths[point] = (width.value / 1000.0 if api.glyph_width(run.font, point, 1000.0, p_width)
+                                            else None)
+            adv = None if unit is None else unit * run.size
         if adv is None:
-            raw.FPDFText_GetLooseCharBox(textpage, i, loose)
-            if abs(ma) >= abs(mb):
-                adv = (loose.right - loose.left) / abs(ma) if ma else 0.0
+            api.loose_box(tp, i, p_loose)
+            if abs(run.ta) >= abs(run.tb):
+                adv = (loose.right - loose.left) / abs(run.ta) if run.ta else 0.0
             else:
-                adv = (loose.top - loose.bottom) / abs(mb) if mb else 0.0
-        a, b, c, d, e, f = _compose((ma, mb, mc, md, ox.value, oy.value), ctm)
+                adv = (loose.top - loose.bottom) / abs(run.tb) if run.tb else 0.0
         # pdfminer: bbox from two text-space corners (0, descent) and (adv, descent + size), through the matrix.
-        desc = descent * size_t
-        x_a, y_a = c * desc + e, d * desc + f
-        x_b, y_b = a * adv + c * (desc + size_t) + e, b * adv + d * (desc + size_t) + f
+        e, f = x * A + y * C + E, x * B + y * D + F
+        x_a, y_a = run.low[0] + e, run.low[1] + f
+        x_b, y_b = run.a * adv + run.high[0] + e, run.b * adv + run.high[1] + f
         x0, x1 = (x_a, x_b) if x_a <= x_b else (x_b, x_a)
         y0, y1 = (y_a, y_b) if y_a <= y_b else (y_b, y_a)
-        upright = a * d > 0 and b * c <= 0
-        out.chars.append({
-            "text": text, "fontname": name, "x0": x0, "x1": x1, "top": height - y1, "bottom": height - y0,
-            "doctop": height - y1, "upright": upright, "size": (y1 - y0) if abs(b) < abs(a) else (x1 - x0),
+        append({
+            "text": text, "fontname": run.name, "x0": x0, "x1": x1, "top": height - y1, "bottom": height - y0,
+            "doctop": height - y1, "upright": run.upright, "size": (x1 - x0) if run.across else (y1 - y0),
             "baseline": height - f,
         })
 
@@ -186,21 +279,6 @@ def _chars(textpage: Any, ctm: tuple[float, ...], height: float, fonts: _Fonts, 
 def _apply(ctm: tuple[float, ...], x: float, y: float, height: float) -> tuple[float, float]:
     a, b, c, d, e, f = ctm
     return a * x + c * y + e, height - (b * x + d * y + f)
-
-
-def _point(seg: Any, matrix: tuple[float, ...], height: float) -> tuple[float, float]:
-    x, y = ctypes.c_float(), ctypes.c_float()
-    raw.FPDFPathSegment_GetPoint(seg, x, y)
-    a, b, c, d, e, f = matrix
-    px, py = a * x.value + c * y.value + e, b * x.value + d * y.value + f
-    return px, height - py
-
-
-def _matrix(obj: Any) -> tuple[float, ...]:
-    m = raw.FS_MATRIX()
-    if not raw.FPDFPageObj_GetMatrix(obj, m):
-        return (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
-    return (m.a, m.b, m.c, m.d, m.e, m.f)
 
 
 def _compose(inner: tuple[float, ...], outer: tuple[float, ...]) -> tuple[float, ...]:
@@ -217,23 +295,26 @@ def _edge(p0: tuple[float, float], p1: tuple[float, float]) -> Obj:
             "width": x1 - x0, "height": bottom - top, "orientation": orientation}
 
 
-def _path(obj: Any, matrix: tuple[float, ...], height: float, out: RawPage) -> None:
+def _path(api: _Api, obj: int, matrix: tuple[float, ...], height: float, out: RawPage) -> None:
     fillmode, stroke = ctypes.c_int(), ctypes.c_int()
-    if not raw.FPDFPath_GetDrawMode(obj, fillmode, stroke):
+    if not api.draw_mode(obj, ctypes.addressof(fillmode), ctypes.addressof(stroke)):
         return
     filled = fillmode.value != raw.FPDF_FILLMODE_NONE
     if not filled and not stroke.value:
         return
+    a, b, c, d, e, f = matrix
+    x, y = ctypes.c_float(), ctypes.c_float()
+    p_x, p_y = ctypes.addressof(x), ctypes.addressof(y)
     subpaths: list[list[tuple[float, float]]] = []
-    for k in range(max(raw.FPDFPath_CountSegments(obj), 0)):
-        seg = raw.FPDFPath_GetPathSegment(obj, k)
-        kind = raw.FPDFPathSegment_GetType(seg)
-        point = _point(seg, matrix, height)
-        if kind == raw.FPDF_SEGMENT_MOVETO or not subpaths:
+    for k in range(max(api.count_segments(obj), 0)):
+        seg = api.segment(obj, k)
+        api.point(seg, p_x, p_y)
+        point = (a * x.value + c * y.value + e, height - (b * x.value + d * y.value + f))
+        if api.segment_type(seg) == raw.FPDF_SEGMENT_MOVETO or not subpaths:
             subpaths.append([point])
         else:
             subpaths[-1].append(point)
-        if raw.FPDFPathSegment_GetClose(seg) and subpaths[-1][0] != point:
+        if api.segment_close(seg) and subpaths[-1][0] != point:
             subpaths[-1].append(subpaths[-1][0])
     for pts in subpaths:
         if len(pts) < 2:
@@ -244,16 +325,25 @@ def _path(obj: Any, matrix: tuple[float, ...], height: float, out: RawPage) -> N
             out.fills.append((min(xs), min(ys), max(xs), max(ys)))
 
 
-def _objects(container: Any, count: Any, get: Any, matrix: tuple[float, ...], height: float, out: RawPage,
+def _objects(api: _Api, container: int, form: bool, matrix: tuple[float, ...], height: float, out: RawPage,
              depth: int = 0) -> None:
+    """The paths of a page or of a form object (forms recursed, matrices composed). Text objects are skipped:
+    the text page has their characters."""
+    count, get = (api.form_count, api.form_object) if form else (api.page_count, api.page_object)
+    m = raw.FS_MATRIX()
+    p_m = ctypes.addressof(m)
     for k in range(max(count(container), 0)):
         obj = get(container, k)
-        kind = raw.FPDFPageObj_GetType(obj)
+        if not obj:
+            continue
+        kind = api.object_type(obj)
+        if kind != raw.FPDF_PAGEOBJ_PATH and (kind != raw.FPDF_PAGEOBJ_FORM or depth >= 15):
+            continue
+        own = (m.a, m.b, m.c, m.d, m.e, m.f) if api.object_matrix(obj, p_m) else (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
         if kind == raw.FPDF_PAGEOBJ_PATH:
-            _path(obj, _compose(_matrix(obj), matrix), height, out)
-        elif kind == raw.FPDF_PAGEOBJ_FORM and depth < 15:
-            _objects(obj, raw.FPDFFormObj_CountObjects, raw.FPDFFormObj_GetObject,
-                     _compose(_matrix(obj), matrix), height, out, depth + 1)
+            _path(api, obj, _compose(own, matrix), height, out)
+        else:
+            _objects(api, obj, True, _compose(own, matrix), height, out, depth + 1)
 
 
 def iter_raw_pages(path: Path) -> Iterator[RawPage]:
@@ -280,7 +370,7 @@ def iter_raw_pages(path: Path) -> Iterator[RawPage]:
                     _chars(textpage, ctm, height, fonts, out)
                 finally:
                     textpage.close()
-                _objects(page, raw.FPDFPage_CountObjects, raw.FPDFPage_GetObject, ctm, height, out)
+                _objects(_api(), ctypes.cast(page.raw, ctypes.c_void_p).value or 0, False, ctm, height, out)
             finally:
                 page.close()
             yield out

@@ -55,6 +55,7 @@ def grid_to_table(grid: Grid, page: Page, words: list[Word], region: int) -> Tab
     ys = _positions([c.top for c in grid.cells] + [c.bottom for c in grid.cells])
     cells: list[Cell] = []
     any_text = False
+    words = [w for w in words if _inside(w.box, grid.box)]
     for box in sorted(grid.cells, key=lambda b: (b.top, b.x0)):
         mine = [w for w in words if _inside(w.box, box)]
         marks = tuple(m for m in page.marks if m.kind == "dot" and _inside(m.box, box))

@@ -114,3 +114,21 @@ def test_pdfium_and_pdfplumber_backends_agree(path: Any) -> None:
         for a, b in zip(page_f.grids, page_r.grids, strict=True):
             assert len(a.cells) == len(b.cells) and _near(a.box, b.box, TOLERANCE), where
             assert all(_near(x, y, TOLERANCE) for x, y in zip(a.cells, b.cells, strict=True)), where
+
+
+REALWORLD = FIXTURES.parent.parent / "shared" / "corpora" / "realworld-pdfs"
+# Real-world files with rotated text, unmapped glyphs, forms and two-column papers (the slowest ones left out).
+WORD_PDFS = [*PDFS, *(p for name in ("pdf.js--TAMReview.pdf", "pdf.js--issue6127.pdf", "pdf.js--tracemonkey.pdf",
+                                     "pdfminer.six--dmca.pdf", "pdf.js--file_pdfjs_test.pdf")
+                      if (p := REALWORLD / name).exists())]
+
+
+@pytest.mark.parametrize("pdf", WORD_PDFS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_the_word_grouper_equals_pdfplumbers_extract_words(pdf: Any) -> None:
+    """`_chars_to_words` (the fast path) must give pdfplumber's `extract_words` result, word for word, on the
+    characters of both backends."""
+    from pipeline.layout import _chars_to_words, reference_chars_to_words
+
+    for backend in ("pdfium", "pdfplumber"):
+        for raw in iter_raw_pages(pdf, backend):
+            assert _chars_to_words(raw.chars) == reference_chars_to_words(raw.chars), (pdf, backend, raw.number)
