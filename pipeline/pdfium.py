@@ -53,7 +53,7 @@ class _Api:
         vp, i = ctypes.c_void_p, ctypes.c_int
 
         def bind(name: str, restype: Any, *argtypes: Any) -> Any:
-            address = ctypes.cast(getattr(raw, name), ctypes.c_void_p).value
+            address = ctypes.cast(getattr(raw, name), ctypes.c_void_p).value or 0
             return ctypes.CFUNCTYPE(restype, *argtypes)(address)
 
         self.count = bind("FPDFText_CountChars", i, vp)
@@ -242,8 +242,9 @@ def _chars(textpage: Any, ctm: tuple[float, ...], height: float, fonts: _Fonts, 
             text = "\ufffd"
         if key is None:
             continue
-        run = runs.get(key, False)
-        if run is False:
+        if key in runs:
+            run = runs[key]
+        else:
             run = runs[key] = _run(api, tp, i, key, ctm, fonts, shared)
         if run is None:
             continue
@@ -252,8 +253,9 @@ def _chars(textpage: Any, ctm: tuple[float, ...], height: float, fonts: _Fonts, 
         adv: float | None = None
         if len(text) == 1:
             point = ord(text)
-            unit = run.widths.get(point, False)
-            if unit is False:
+            if point in run.widths:
+                unit = run.widths[point]
+            else:
                 unit = run.widths[point] = (width.value / 1000.0 if api.glyph_width(run.font, point, 1000.0, p_width)
                                             else None)
             adv = None if unit is None else unit * run.size
