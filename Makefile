@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 
-.PHONY: setup browser run review test lint schema bench bench-quick clean
+.PHONY: setup ocr browser run review test lint schema bench bench-quick clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "clsdata: $(PYTHON) not found (Python 3.11 is required)" >&2; exit 2; }
@@ -19,7 +19,14 @@ $(STAMP): $(BIN)/python requirements.lock pyproject.toml
 	$(BIN)/python -c "import spacy; spacy.load('fr_core_news_sm')" 
 	touch $(STAMP)
 
-setup: $(STAMP)  ## create .venv and install the pinned dependencies (idempotent)
+setup: $(STAMP) ocr  ## create .venv and install the pinned dependencies (idempotent)
+
+ocr:  ## Tesseract with French data for scanned pages (Debian packages; installed when missing)
+	@{ command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx fra; } || { \
+	  echo "clsdata: installing Tesseract OCR with French (apt-get install tesseract-ocr tesseract-ocr-fra)"; \
+	  { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-fra; } || \
+	  { command -v sudo >/dev/null && sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-fra; } || \
+	  { echo "clsdata: could not install Tesseract; run: sudo apt-get install tesseract-ocr tesseract-ocr-fra (without it, scanned pages are not read and image-only documents are quarantined)" >&2; exit 2; }; }
 
 run: setup  ## ingest fixtures/ into warehouse/cls.duckdb through the Prefect flow and print the summary
 	$(BIN)/clsdata run --source fixtures --db warehouse/cls.duckdb

@@ -145,8 +145,14 @@ def run(sources: tuple[Path, ...], registry: Path | None, db: Path, raw_dir: Pat
         return
     with store.connect(db, read_only=True) as con:
         columns, rows = store.summary(con)
+        unread = store.pages_not_from_text(con, result.loaded)
     click.echo("")
     click.echo(_table(columns, rows))
+    if unread:
+        click.echo(f"\npages without a usable text layer in this run ({len(unread)}; method, why):")
+        for path, page, method, reason, confidence in unread:
+            shown = f", confidence {confidence:.0f}" if confidence is not None else ""
+            click.echo(f"  {path} p.{page}: {method}{shown} ({reason})")
     totals = [sum(r[i] for r in rows) for i in (3, 4, 5)]
     click.echo(f"\n{len(rows)} documents, {len({r[2] for r in rows if r[1] == 'contract'})} territories, "
                f"{totals[0]} axes, {totals[1]} objectives, {totals[2]} actions in {db}")
@@ -418,15 +424,19 @@ def evaluate(fixtures_dir: Path, fmt: str, mode: str | None, thresholds: Path) -
     from schemas.gold import Gold, review_status
 
     limits: dict[str, float] = {}
+    ocr_limits: dict[str, float] = {}
     if thresholds.exists():
         config = yaml.safe_load(thresholds.read_text(encoding="utf-8")) or {}
         limits = {str(k): float(v) for k, v in (config.get("thresholds") or {}).items()}
+        ocr_limits = {str(k): float(v) for k, v in (config.get("ocr_thresholds") or {}).items()}
         mode = mode or config.get("mode")
     mode = mode or "soft"
     golds = sorted(fixtures_dir.glob("*/gold.yaml"))
     if not golds:
         _fail(f"{fixtures_dir}: no */gold.yaml to evaluate against")
     scores: list[DocumentScore] = []
+    ocr_scores: list[DocumentScore] = []  # documents with at least one page read by OCR: reported apart
+    ocr_pages: dict[str, str] = {}
     for gold_path in golds:
         gold = Gold.from_file(gold_path)
         for source in sorted(p for p in gold_path.parent.glob("source.*") if p.suffix in {".pdf", ".html"}):
@@ -436,28 +446,44 @@ def evaluate(fixtures_dir: Path, fmt: str, mode: str | None, thresholds: Path) -
             except errors.DocumentError as exc:
                 _fail(f"{exc.one_line()} (fixture {name})")
                 return
-            scores.append(score_document(name, gold, got, mode))
-    report = Report(mode, scores)
+            read = [p for p in got.pages if p.method == "ocr" and p.words]
+            if read:
+                ocr_pages[name] = ", ".join(f"p.{p.page} ({p.ocr_confidence:.0f})" for p in read
+                                            if p.ocr_confidence is not None)
+                ocr_scores.append(score_document(name, gold, got, mode))
+            else:
+                scores.append(score_document(name, gold, got, mode))
+    groups = [("text-layer documents", Report(mode, scores), limits)]
+    if ocr_scores:
+        groups.append(("documents read by OCR", Report(mode, ocr_scores), ocr_limits))
     statuses = {g.parent.name: review_status(g.parent) for g in golds}
     if fmt == "json":
-        click.echo(json.dumps({**report.as_dict(), "review_status": statuses}, indent=2, ensure_ascii=False))
+        report = groups[0][1]
+        click.echo(json.dumps({**report.as_dict(), "review_status": statuses,
+                               "ocr": {**Report(mode, ocr_scores).as_dict(), "pages": ocr_pages}},
+                              indent=2, ensure_ascii=False))
     else:
-        rows = []
-        for kind in FIELDS:
-            c = report.micro(kind)
-            rows.append((kind, c.gold, c.predicted, c.tp, f"{c.precision:.3f}", f"{c.recall:.3f}", f"{c.f1:.3f}",
-                         f"{report.macro_f1(kind):.3f}", limits.get(kind, "")))
-        click.echo(f"{len(scores)} sources from {len(golds)} fixtures, matching mode: {mode}\n")
-        click.echo(_table(["field", "gold", "predicted", "matched", "precision", "recall", "micro_f1", "macro_f1",
-                           "threshold"], rows))
-        for d in scores:
+        for title, report, group_limits in groups:
+            rows = []
+            for kind in FIELDS:
+                c = report.micro(kind)
+                rows.append((kind, c.gold, c.predicted, c.tp, f"{c.precision:.3f}", f"{c.recall:.3f}",
+                             f"{c.f1:.3f}", f"{report.macro_f1(kind):.3f}", group_limits.get(kind, "")))
+            click.echo(f"{title}: {len(report.documents)} sources, matching mode: {mode}\n")
+            click.echo(_table(["field", "gold", "predicted", "matched", "precision", "recall", "micro_f1",
+                               "macro_f1", "threshold"], rows))
+            click.echo("")
+        for d in [*scores, *ocr_scores]:
             for miss in d.misses:
                 click.echo(f"{d.name}: {miss}")
+        if ocr_pages:
+            click.echo("\npages read by OCR (mean word confidence): "
+                       + "; ".join(f"{k} {v}" for k, v in ocr_pages.items()))
         reviewed = sorted(k for k, v in statuses.items() if v == "reviewed")
         machine = sorted(k for k, v in statuses.items() if v != "reviewed")
         click.echo(f"\ngold reviewed by a person ({len(reviewed)}): {', '.join(reviewed) or '-'}")
         click.echo(f"gold not yet reviewed, machine-only ({len(machine)}): {', '.join(machine) or '-'}")
-    failures = report.below(limits)
+    failures = [f"{title}: {f}" for title, report, group_limits in groups for f in report.below(group_limits)]
     for failure in failures:
         click.echo(f"below threshold: {failure}", err=True)
     if failures:

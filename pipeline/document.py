@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from pipeline.blocks import lines_to_furniture, lines_to_regions, region_to_blocks, words_to_lines
-from pipeline.model import Block, Document, Line, Page, Table
+from pipeline.model import Block, Document, Line, Page, PageReading, Table
 from pipeline.tables import lines_to_aligned_tables, page_to_ruled_tables
 
 
@@ -88,4 +88,8 @@ def pages_to_document(pages: Sequence[Page]) -> Document:
         blocks.extend(_place(badges_to_items(page_blocks), [*tables, *aligned]))
     sizes = [w.size for p in pages for w in p.words for _ in range(min(len(w.text), 20))]
     body_size = statistics.median(sizes) if sizes else 10.0
-    return Document(blocks=tuple(blocks), furniture=tuple(furniture), pages=len(pages), body_size=body_size)
+    readings = tuple(PageReading(p.number, p.triage, p.triage_reason, p.method, p.confidence, len(p.words))
+                     for p in pages)
+    ocr_words = tuple((p.number, w.box, w.confidence) for p in pages for w in p.words if w.confidence is not None)
+    return Document(blocks=tuple(blocks), furniture=tuple(furniture), pages=len(pages), body_size=body_size,
+                    readings=readings, ocr_words=ocr_words)

@@ -1,6 +1,7 @@
 """The whole extraction chain for one file: bytes -> validated schemas.ContractExtraction.
 
-    file ──sniff──> PDF  ──(child process, time/memory limits)── layout.pdf_to_pages
+    file ──sniff──> PDF  ──(child process, time/memory limits)── layout.pdf_to_pages (+ triage per page)
+                          pages without a usable text layer ── ocr.image_to_ocr_page (Tesseract)
                                                   └── document.pages_to_document ──┐
                     HTML ── html.html_to_document ───────────────────────────────┤
                                       segment.document_to_tree <─────────────────┘
@@ -11,18 +12,22 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from pipeline import EXTRACTOR_VERSION, errors
+from pipeline import EXTRACTOR_VERSION, errors, ocr
 from pipeline.document import pages_to_document
 from pipeline.enrich import Enrichment, ItemEnrichment, tree_to_enrichment
 from pipeline.html import html_to_document
-from pipeline.isolate import DEFAULT_TIMEOUT_S, pdf_to_pages_isolated
-from pipeline.model import Box, Document
+from pipeline.isolate import DEFAULT_TIMEOUT_S, pdf_to_pages_isolated, render_page_isolated
+from pipeline.layout import edges_to_grids
+from pipeline.model import Box, Document, Page
 from pipeline.nlp import acronyms, aggregate, texts_to_mentions
+from pipeline.rules import ocr_rules
 from pipeline.segment import Node, NotACLS, Tree, document_to_tree
+from pipeline.triage import NEEDS_OCR
 from schemas.extraction import (
     Action,
     ActionSheet,
@@ -36,6 +41,7 @@ from schemas.extraction import (
     GovernanceBody,
     Indicator,
     Objective,
+    PageReading,
     PartnerMention,
     PublicMention,
     ThemeTag,
@@ -83,12 +89,32 @@ def file_to_document(path: Path, data: bytes, media_type: str, timeout_s: float)
     pages = pdf_to_pages_isolated(path, timeout_s=timeout_s)
     if not pages:
         raise errors.DocumentError(name, errors.CORRUPT, "no pages")
-    if sum(p.chars for p in pages) == 0:
-        raise errors.DocumentError(name, errors.NO_TEXT, f"{len(pages)} pages without characters")
-    unmapped = sum(p.unmapped_chars for p in pages)
-    if unmapped > 0.5 * sum(p.chars for p in pages):
-        raise errors.DocumentError(name, errors.NO_TEXT, f"{unmapped} glyphs without a Unicode mapping")
+    pages = [_read_by_ocr(path, p, timeout_s) if p.triage in NEEDS_OCR else p for p in pages]
+    if not any(p.words for p in pages):
+        unread = [p for p in pages if p.triage in NEEDS_OCR]
+        if not unread:
+            raise errors.DocumentError(name, errors.BLANK, f"{len(pages)} pages without characters")
+        first = unread[0]
+        raise errors.DocumentError(name, errors.NO_TEXT, f"{len(unread)} of {len(pages)} pages without usable "
+                                                         f"text (page {first.number}: {first.triage_reason})")
     return pages_to_document(pages)
+
+
+def _read_by_ocr(path: Path, page: Page, timeout_s: float) -> Page:
+    """A page without a usable text layer, read by Tesseract; left unread (method 'none', the reason said)
+    when OCR is unavailable or fails."""
+    why = ocr.unavailable()
+    if why is None:
+        dpi = float(ocr_rules()["ocr"]["dpi"])
+        try:
+            png = render_page_isolated(path, page.number, dpi, timeout_s=timeout_s)
+            got = ocr.image_to_ocr_page(png, dpi / 72.0)
+        except (ocr.OcrFailed, errors.DocumentError) as exc:
+            why = f"OCR failed: {exc}"
+        else:
+            return replace(page, words=got.words, marks=(), grids=tuple(edges_to_grids(list(got.edges))),
+                           method="ocr", confidence=got.confidence, chars=sum(len(w.text) for w in got.words))
+    return replace(page, method="none", triage_reason=f"{page.triage_reason}; {why}")
 
 
 def _sheet(n: Node) -> ActionSheet | None:
@@ -113,7 +139,8 @@ def tree_to_extraction(tree: Tree, doc: Document, info: DocumentInfo,
     page = {id(n): n.block.page for n in item_nodes}
 
     def common(n: Node) -> dict[str, object]:
-        return {"number": n.number, "title": n.title, "page": page[id(n)], "bbox": _bbox(n.block.box)}
+        return {"number": n.number, "title": n.title, "page": page[id(n)], "bbox": _bbox(n.block.box),
+                "ocr_confidence": _confidence(doc, n.block.page, n.block.box)}
 
     return ContractExtraction(
         extractor_version=EXTRACTOR_VERSION,
@@ -141,8 +168,28 @@ def tree_to_extraction(tree: Tree, doc: Document, info: DocumentInfo,
         governance=[GovernanceBody(name=g.name, acronym=g.acronym, pages=list(g.pages)) for g in e.governance],
         contacts=[Contact(kind=c.kind, value=c.value, role=c.role, page=c.page)  # type: ignore[arg-type]
                   for c in e.contacts],
-        warnings=[ExtractionWarning(code=c, message=m) for c, m in tree.warnings],
+        pages=[PageReading(page=r.number, triage=r.triage, reason=r.reason, method=r.method,  # type: ignore[arg-type]
+                           ocr_confidence=r.confidence, words=r.words) for r in doc.readings],
+        warnings=[*(ExtractionWarning(code=c, message=m) for c, m in tree.warnings), *_reading_warnings(doc)],
     )
+
+
+def _confidence(doc: Document, page: int, box: Box | None) -> float | None:
+    """Mean OCR confidence of the words inside an item's box; None for items not read by OCR."""
+    if box is None or not doc.ocr_words:
+        return None
+    hits = [c for p, b, c in doc.ocr_words if p == page and box.x0 - 1 <= (b.x0 + b.x1) / 2 <= box.x1 + 1
+            and box.top - 1 <= (b.top + b.bottom) / 2 <= box.bottom + 1]
+    return round(sum(hits) / len(hits), 1) if hits else None
+
+
+def _reading_warnings(doc: Document) -> list[ExtractionWarning]:
+    unread = [r for r in doc.readings if r.method == "none" and r.triage != "empty"]
+    if not unread:
+        return []
+    pages = ", ".join(str(r.number) for r in unread)
+    return [ExtractionWarning(code="PAGES_NOT_READ", message=f"pages {pages} have no usable text and were not "
+                                                             f"read: {unread[0].reason}")]
 
 
 def file_to_extraction(path: Path, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> ContractExtraction:

@@ -125,6 +125,13 @@ class ParserWorker:
 
     def parse(self, path: Path, *, timeout_s: float = DEFAULT_TIMEOUT_S, backend: str | None = None) -> list[Page]:
         """layout.pdf_to_pages in the child; DocumentError(path, …) on timeout, memory error or crash."""
+        return self._ask(path, ("pages", str(path), backend), timeout_s)  # type: ignore[no-any-return]
+
+    def render(self, path: Path, number: int, dpi: float, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> bytes:
+        """Page `number` as a grayscale PNG at `dpi`, rendered in the child (for OCR)."""
+        return self._ask(path, ("render", str(path), number, dpi), timeout_s)  # type: ignore[no-any-return]
+
+    def _ask(self, path: Path, request: tuple[Any, ...], timeout_s: float) -> Any:
         name = str(path)
         if self._proc is None or self._proc.poll() is not None or self.jobs >= RECYCLE_AFTER:
             self.close()
@@ -133,7 +140,7 @@ class ParserWorker:
         assert proc is not None and proc.stdin is not None and proc.stdout is not None
         self.jobs += 1
         try:
-            _write_frame(proc.stdin, pickle.dumps((name, backend)))
+            _write_frame(proc.stdin, pickle.dumps(request))
             status, payload = pickle.loads(_read_frame(proc.stdout, time.monotonic() + timeout_s))
         except TimeoutError:
             self.close()
@@ -145,7 +152,7 @@ class ParserWorker:
             reason = errors.TOO_BIG if code == -9 or "MemoryError" in tail else errors.CRASHED
             raise errors.DocumentError(name, reason, f"parser exit code {code}: {tail}") from None
         if status == "ok":
-            return payload  # type: ignore[no-any-return]
+            return payload
         if status == "doc_error":
             raise errors.DocumentError(*payload)
         self.close()  # after a memory error or an unexpected exception, start clean
@@ -185,11 +192,23 @@ def pdf_to_pages_isolated(path: Path, *, timeout_s: float = DEFAULT_TIMEOUT_S,
     return _worker(memory_mb).parse(path, timeout_s=timeout_s, backend=backend)
 
 
-def _answer(path: Path, backend: str | None) -> tuple[str, Any]:
-    from pipeline.layout import pdf_to_pages
+def render_page_isolated(path: Path, number: int, dpi: float, *, timeout_s: float = DEFAULT_TIMEOUT_S,
+                         memory_mb: int = DEFAULT_MEMORY_MB) -> bytes:
+    """One page as a grayscale PNG, rendered by PDFium in this thread's child process (time and memory limits
+    as for parsing)."""
+    return _worker(memory_mb).render(path, number, dpi, timeout_s=timeout_s)
 
+
+def _answer(request: tuple[Any, ...]) -> tuple[str, Any]:
+    from pipeline.layout import pdf_to_pages
+    from pipeline.pdfium import render_page_gray_png
+
+    kind, name, *args = request
+    path = Path(name)
     try:
-        return ("ok", pdf_to_pages(path, backend))
+        if kind == "render":
+            return ("ok", render_page_gray_png(path, int(args[0]), float(args[1])))
+        return ("ok", pdf_to_pages(path, args[0]))
     except errors.DocumentError as exc:
         return ("doc_error", (exc.path, exc.reason, exc.detail))
     except MemoryError:
@@ -220,8 +239,7 @@ def _serve(memory_mb: int) -> int:
             request = _read_frame(stdin, None)
         except _Died:
             return 0
-        path, backend = pickle.loads(request)
-        result = _answer(Path(path), backend)
+        result = _answer(pickle.loads(request))
         try:
             payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
         except MemoryError:

@@ -28,6 +28,7 @@ from pdfplumber.utils import extract_words, filter_edges
 from pipeline import errors, pdfium
 from pipeline.model import Box, Grid, Mark, Page, Word
 from pipeline.pdfium import RawPage
+from pipeline.triage import NEEDS_OCR, raw_page_to_triage
 
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi|,b\b|-b\b", re.I)
 _ITALIC = re.compile(r"italic|oblique", re.I)
@@ -185,11 +186,21 @@ def _grids(edges: list[dict[str, Any]]) -> list[Grid]:
     return out
 
 
+def edges_to_grids(edges: list[dict[str, Any]]) -> list[Grid]:
+    """Ruled tables from edges found elsewhere (lines of a scanned page, `pipeline/ocr.py`)."""
+    return _grids(edges)
+
+
 def raw_page_to_page(raw: RawPage) -> Page:
     """Characters, edges and filled shapes (from either backend) -> words, marks and ruled-table grids."""
+    status, reason = raw_page_to_triage(raw)
+    if status in NEEDS_OCR:  # its characters (none, or unreadable) are not words; OCR replaces them
+        return Page(number=raw.number, width=raw.width, height=raw.height, words=(), chars=raw.glyphs,
+                    unmapped_chars=raw.unmapped, triage=status, triage_reason=reason, method="none")
     return Page(number=raw.number, width=raw.width, height=raw.height, words=tuple(_words(raw.chars)),
                 marks=tuple(_marks(raw.fills)), grids=tuple(_grids(raw.edges)), chars=raw.glyphs,
-                unmapped_chars=raw.unmapped)
+                unmapped_chars=raw.unmapped, triage=status, triage_reason=reason,
+                method="text" if status == "ok" else "none")
 
 
 def _plumber_raw_page(page: pdfplumber.page.Page) -> RawPage:
@@ -204,6 +215,9 @@ def _plumber_raw_page(page: pdfplumber.page.Page) -> RawPage:
         fills=[(o["x0"], o["top"], o["x1"], o["bottom"]) for o in [*page.rects, *page.curves] if o.get("fill")],
         unmapped=sum(1 for c in chars if "(cid:" in c["text"] or "\ufffd" in c["text"]),
         glyphs=sum(1 for c in chars if not c["text"].isspace()),
+        image_share=min(1.0, sum(max(float(i["x1"]) - float(i["x0"]), 0.0)
+                                 * max(float(i["bottom"]) - float(i["top"]), 0.0)
+                                 for i in page.images) / max(float(page.width) * height, 1.0)),
     )
 
 

@@ -53,6 +53,7 @@ class Word:
     bold: bool
     italic: bool = False
     upright: bool = True
+    confidence: float | None = None  # OCR word confidence (0-100); None for text-layer words
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,24 @@ class Page:
     grids: tuple[Grid, ...] = ()
     chars: int = 0
     unmapped_chars: int = 0  # glyphs without a Unicode mapping (cid:, U+FFFD)
+    # How the words were read (issue #8): triage of the text layer (pipeline/triage.py), then the method:
+    # "text" (the text layer), "ocr" (Tesseract), or "none" (nothing readable: blank, or OCR unavailable).
+    triage: str = "ok"
+    triage_reason: str = ""
+    method: str = "text"
+    confidence: float | None = None  # OCR: mean word confidence, 0-100
+
+
+@dataclass(frozen=True, slots=True)
+class PageReading:
+    """How one page's text was obtained, for the extraction output and the warehouse's `pages`."""
+
+    number: int
+    triage: str
+    reason: str
+    method: str
+    confidence: float | None = None
+    words: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,3 +194,6 @@ class Document:
     furniture: tuple[str, ...] = ()
     pages: int = 0
     body_size: float = 10.0
+    readings: tuple[PageReading, ...] = ()
+    # OCR pages: (page, word box, confidence) of every word, for items' mean confidence.
+    ocr_words: tuple[tuple[int, Box, float], ...] = ()

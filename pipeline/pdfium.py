@@ -42,6 +42,7 @@ class RawPage:
     fills: list[tuple[float, float, float, float]] = field(default_factory=list)  # x0, top, x1, bottom
     unmapped: int = 0
     glyphs: int = 0  # characters other than whitespace
+    image_share: float = 0.0  # share of the page area under image objects (capped at 1): scans
 
 
 class _Api:
@@ -82,6 +83,7 @@ class _Api:
         self.segment_type = bind("FPDFPathSegment_GetType", i, vp)
         self.segment_close = bind("FPDFPathSegment_GetClose", i, vp)
         self.point = bind("FPDFPathSegment_GetPoint", i, vp, vp, vp)
+        self.bounds = bind("FPDFPageObj_GetBounds", i, vp, vp, vp, vp, vp)
 
 
 _API: _Api | None = None
@@ -327,6 +329,15 @@ def _path(api: _Api, obj: int, matrix: tuple[float, ...], height: float, out: Ra
             out.fills.append((min(xs), min(ys), max(xs), max(ys)))
 
 
+def _area(api: _Api, obj: int) -> float:
+    """The area of an object's bounds (points squared), 0 when PDFium has none."""
+    box = [ctypes.c_float() for _ in range(4)]
+    if not api.bounds(obj, *(ctypes.addressof(v) for v in box)):
+        return 0.0
+    left, bottom, right, top = (v.value for v in box)
+    return max(right - left, 0.0) * max(top - bottom, 0.0)
+
+
 def _objects(api: _Api, container: int, form: bool, matrix: tuple[float, ...], height: float, out: RawPage,
              depth: int = 0) -> None:
     """The paths of a page or of a form object (forms recursed, matrices composed). Text objects are skipped:
@@ -339,6 +350,9 @@ def _objects(api: _Api, container: int, form: bool, matrix: tuple[float, ...], h
         if not obj:
             continue
         kind = api.object_type(obj)
+        if kind == raw.FPDF_PAGEOBJ_IMAGE:
+            out.image_share = min(1.0, out.image_share + _area(api, obj) / max(out.width * out.height, 1.0))
+            continue
         if kind != raw.FPDF_PAGEOBJ_PATH and (kind != raw.FPDF_PAGEOBJ_FORM or depth >= 15):
             continue
         own = (m.a, m.b, m.c, m.d, m.e, m.f) if api.object_matrix(obj, p_m) else (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
@@ -398,6 +412,26 @@ def render_page_png(path: Path, number: int, scale: float = 1.5) -> bytes:
         pdf.close()
     buf = io.BytesIO()
     image.save(buf, format="PNG", optimize=False)
+    return buf.getvalue()
+
+
+def render_page_gray_png(path: Path, number: int, dpi: float) -> bytes:
+    """Page `number` (1-based) as a grayscale PNG at `dpi` (for OCR; pixel = point x dpi / 72)."""
+    import io
+
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        if not 1 <= number <= len(pdf):
+            raise errors.DocumentError(str(path), errors.CORRUPT, f"no page {number} (the file has {len(pdf)})")
+        page = pdf[number - 1]
+        try:
+            image = page.render(scale=dpi / 72.0, grayscale=True).to_pil()
+        finally:
+            page.close()
+    finally:
+        pdf.close()
+    buf = io.BytesIO()
+    image.convert("L").save(buf, format="PNG", compress_level=1)
     return buf.getvalue()
 
 

@@ -20,7 +20,10 @@ CONTRACTS = ("ernee-bocage-mayennais", "est-cantal", "bethune-bruay-artois-lys-r
 def synth_corpus(fixtures: Path, out: Path, docs: int, pages: int, seed: int) -> list[Path]:
     """Write `docs` PDFs of `pages` pages each into `out`; the same arguments give the same bytes' content."""
     rng = random.Random(seed)
-    pool = [(p, i) for p in sorted(fixtures.glob("*/source.pdf")) for i in range(page_count(p))]
+    # Text-layer fixtures only: scanned variants (their gold.yaml links to the original's) would put OCR in
+    # the text-layer benchmark.
+    pool = [(p, i) for p in sorted(fixtures.glob("*/source.pdf")) if not (p.parent / "gold.yaml").is_symlink()
+            for i in range(page_count(p))]
     written = []
     for n in range(docs):
         head = fixtures / rng.choice(CONTRACTS) / "source.pdf"

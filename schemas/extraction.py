@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 YEAR_MIN, YEAR_MAX = 1990, 2100
 
@@ -70,6 +70,9 @@ class _Item(_Model):
     title: str = Field(min_length=1, description="Title as printed, without its leading numbering")
     page: int | None = Field(ge=1, description="1-based page where the title starts")
     bbox: BBox | None = Field(description="Box of the title on that page (null for HTML sources)")
+    ocr_confidence: float | None = Field(
+        default=None, ge=0, le=100,
+        description="Read by OCR: mean Tesseract confidence (0-100) of the title's words; null for text-layer items")
 
 
 class ThemeTag(_Model):
@@ -163,6 +166,21 @@ class Contact(_Model):
     page: int | None = Field(default=None, ge=1)
 
 
+class PageReading(_Model):
+    """How one page's text was obtained (issue #8)."""
+
+    page: int = Field(ge=1)
+    triage: Literal["ok", "missing", "unusable", "empty"] = Field(
+        description="The text layer: ok; missing (a scan, or text as outlines); unusable (unmapped glyphs, "
+                    "private-use characters, no words); empty (a blank page)")
+    reason: str = Field(description="Why the text layer is not ok, in words ('' when ok)")
+    method: Literal["text", "ocr", "none"] = Field(
+        description="text: the text layer; ocr: Tesseract; none: nothing read (blank, or OCR unavailable/failed)")
+    ocr_confidence: float | None = Field(default=None, ge=0, le=100,
+                                         description="OCR pages: mean word confidence (0-100)")
+    words: int = Field(ge=0, description="Words read on the page")
+
+
 class ExtractionWarning(_Model):
     code: str = Field(description="UPPER_SNAKE code, e.g. DECLARED_ACTIONS_MISMATCH")
     message: str
@@ -171,7 +189,7 @@ class ExtractionWarning(_Model):
 class ContractExtraction(_Model):
     """Everything extracted from one published document."""
 
-    schema_version: Literal["1.2"] = "1.2"
+    schema_version: Literal["1.3"] = "1.3"
     extractor_version: str
     document: DocumentInfo
     contract: ContractInfo
@@ -183,6 +201,7 @@ class ContractExtraction(_Model):
     indicators: list[Indicator] = Field(default_factory=list)
     governance: list[GovernanceBody] = Field(default_factory=list)
     contacts: list[Contact] = Field(default_factory=list)
+    pages: list[PageReading] = Field(default_factory=list, description="Per page: text layer or OCR, and why")
     warnings: list[ExtractionWarning]
 
     @model_validator(mode="after")

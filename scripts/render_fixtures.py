@@ -84,7 +84,9 @@ def render(slug: str) -> Path:
 
 
 def main(argv: list[str]) -> None:
-    slugs = argv or sorted(p.parent.name for p in FIXTURES.glob("*/generator"))
+    # Folders whose generator is a build.py or a document.html (scanned variants: scripts/make_scans.py).
+    slugs = argv or sorted(p.parent.name for p in FIXTURES.glob("*/generator")
+                           if (p / "build.py").exists() or (p / "document.html").exists())
     for slug in slugs:
         pdf = render(slug)
         digest = hashlib.sha256(pdf.read_bytes()).hexdigest()

@@ -64,6 +64,6 @@ def test_eval_fails_when_a_score_drops_below_its_threshold(tmp_path: Path) -> No
     (fixture / "gold.yaml").write_text(yaml.safe_dump(gold, allow_unicode=True), encoding="utf-8")
     proc = clsdata("eval", "--fixtures", str(tmp_path / "fixtures"))
     assert proc.returncode == 1
-    assert "below threshold: years" in proc.stderr
+    assert "below threshold: text-layer documents: years" in proc.stderr
     title = "Prévenir la surexposition aux écrans chez les enfants de 0 à 10 ans"
     assert f"years: '{title}': gold [2030], predicted [2026]" in proc.stdout

@@ -64,6 +64,7 @@ CREATE TABLE IF NOT EXISTS axes (
     title             VARCHAR NOT NULL,
     page              INTEGER,
     bbox              DOUBLE[4],                -- x0, top, x1, bottom in PDF points (null for HTML)
+    ocr_confidence    DOUBLE,                   -- read by OCR: mean word confidence 0-100 (null: text layer)
     extractor_version VARCHAR NOT NULL
 );
 
@@ -76,6 +77,7 @@ CREATE TABLE IF NOT EXISTS objectives (
     title             VARCHAR NOT NULL,
     page              INTEGER,
     bbox              DOUBLE[4],
+    ocr_confidence    DOUBLE,
     extractor_version VARCHAR NOT NULL
 );
 
@@ -96,6 +98,7 @@ CREATE TABLE IF NOT EXISTS actions (
     themes            VARCHAR[] NOT NULL,       -- by rank
     publics           VARCHAR[] NOT NULL,
     partners          VARCHAR[] NOT NULL,       -- partner names, pilots first
+    ocr_confidence    DOUBLE,                   -- read by OCR: mean word confidence 0-100 (null: text layer)
     extractor_version VARCHAR NOT NULL
 );
 
@@ -180,6 +183,18 @@ CREATE TABLE IF NOT EXISTS contract_publics (
     mentions          INTEGER NOT NULL,
     pages             INTEGER[],
     PRIMARY KEY (contract_id, public)
+);
+
+-- How each page's text was read (issue #8): its text layer, or OCR, and why.
+CREATE TABLE IF NOT EXISTS pages (
+    document_id       VARCHAR NOT NULL,
+    page              INTEGER NOT NULL,
+    triage            VARCHAR NOT NULL,         -- ok | missing | unusable | empty (the text layer)
+    reason            VARCHAR NOT NULL,         -- why not ok, in words ('' when ok)
+    method            VARCHAR NOT NULL,         -- text | ocr | none (blank, or OCR unavailable/failed)
+    ocr_confidence    DOUBLE,                   -- OCR pages: mean word confidence 0-100
+    words             INTEGER NOT NULL,
+    PRIMARY KEY (document_id, page)
 );
 
 CREATE TABLE IF NOT EXISTS quarantine (

@@ -18,9 +18,9 @@ from schemas.extraction import ContractExtraction
 
 HERE = Path(__file__).parent
 DEFAULT_DB = Path("warehouse/cls.duckdb")
-WAREHOUSE_VERSION = 4  # bump when a table changes; an older file must be rebuilt (`clsdata run --rebuild`)
+WAREHOUSE_VERSION = 5  # bump when a table changes; an older file must be rebuilt (`clsdata run --rebuild`)
 # Tables holding one document's rows, children first (deleted in this order, inserted in reverse).
-DOCUMENT_TABLES = ("action_years", "action_partners", "action_publics", "action_themes", "axis_themes",
+DOCUMENT_TABLES = ("pages", "action_years", "action_partners", "action_publics", "action_themes", "axis_themes",
                    "indicators", "governance", "contacts", "actions", "objectives", "axes", "contract_partners",
                    "contract_publics", "contracts", "documents")
 
@@ -102,11 +102,12 @@ def extraction_to_rows(x: ContractExtraction, loaded_at: datetime, origin: str =
                               c.period_end, c.signed_on, c.declared_axes, c.declared_actions,
                               json.dumps([w.model_dump() for w in x.warnings], ensure_ascii=False), ver))
     for i, axis in enumerate(x.axes):
-        rows["axes"].append((f"{cid}:ax:{i}", cid, i, axis.number, axis.title, axis.page, _bbox(axis), ver))
+        rows["axes"].append((f"{cid}:ax:{i}", cid, i, axis.number, axis.title, axis.page, _bbox(axis),
+                             axis.ocr_confidence, ver))
         rows["axis_themes"].extend((f"{cid}:ax:{i}", t.code, r + 1, t.evidence) for r, t in enumerate(axis.themes))
     for i, o in enumerate(x.objectives):
         rows["objectives"].append((f"{cid}:ob:{i}", cid, axis_ids.get(o.axis) if o.axis else None, i, o.number,
-                                   o.title, o.page, _bbox(o), ver))
+                                   o.title, o.page, _bbox(o), o.ocr_confidence, ver))
     vocab = vocabularies()
     for i, a in enumerate(x.actions):
         aid = f"{cid}:ac:{i}"
@@ -119,7 +120,8 @@ def extraction_to_rows(x: ContractExtraction, loaded_at: datetime, origin: str =
                                 a.page, _bbox(a), sheet.pilot if sheet else None,
                                 sheet.schedule if sheet else None, sorted(set(a.years)),
                                 [t.code for t in a.themes], sorted(set(a.publics)),
-                                pilot_names + [p for p in dict.fromkeys(a.partners) if p not in pilot_names], ver))
+                                pilot_names + [p for p in dict.fromkeys(a.partners) if p not in pilot_names],
+                                a.ocr_confidence, ver))
         rows["action_years"].extend((aid, y) for y in sorted(set(a.years)))
         rows["action_themes"].extend((aid, t.code, r + 1, t.evidence) for r, t in enumerate(a.themes))
         rows["action_publics"].extend((aid, p) for p in dict.fromkeys(a.publics))
@@ -139,6 +141,7 @@ def extraction_to_rows(x: ContractExtraction, loaded_at: datetime, origin: str =
                                    _bbox(ind), ver))
     rows["governance"].extend((cid, g.name, g.acronym, g.pages) for g in x.governance)
     rows["contacts"].extend({(c.kind, c.value): (cid, c.kind, c.value, c.role, c.page) for c in x.contacts}.values())
+    rows["pages"].extend((cid, p.page, p.triage, p.reason, p.method, p.ocr_confidence, p.words) for p in x.pages)
     return rows
 
 
@@ -150,6 +153,7 @@ def _delete_document(con: duckdb.DuckDBPyConnection, cid: str) -> None:
     for table in ("action_partners", "indicators", "governance", "contacts", "actions", "objectives", "axes",
                   "contract_partners", "contract_publics", "contracts"):
         con.execute(f"DELETE FROM {table} WHERE contract_id = ?", [cid])
+    con.execute("DELETE FROM pages WHERE document_id = ?", [cid])
     con.execute("DELETE FROM documents WHERE document_id = ?", [cid])
 
 
@@ -243,11 +247,23 @@ def summary(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple[Any, 
     return [d[0] for d in cur.description], cur.fetchall()
 
 
+def pages_not_from_text(con: duckdb.DuckDBPyConnection, paths: list[str]) -> list[tuple[Any, ...]]:
+    """Pages of these documents not read from their text layer: (path, page, method, reason, OCR confidence)."""
+    if not paths:
+        return []
+    return con.execute("""
+        SELECT d.path, p.page, p.method, p.reason, p.ocr_confidence FROM pages p
+        JOIN documents d ON d.document_id = p.document_id
+        WHERE p.method <> 'text' AND p.triage <> 'empty' AND d.path IN (SELECT unnest(?))
+        ORDER BY d.path, p.page""", [paths]).fetchall()
+
+
 def quarantined(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
     return con.execute("SELECT path, reason, detail FROM quarantine ORDER BY path").fetchall()
 
 
-EXPORT_TABLES = ("territories", "themes", "partners", "documents", "contracts", "axes", "axis_themes", "objectives",
+EXPORT_TABLES = ("territories", "themes", "partners", "documents", "pages", "contracts", "axes", "axis_themes",
+                 "objectives",
                  "actions", "action_years", "action_themes", "action_publics", "action_partners", "indicators",
                  "governance", "contract_partners", "contract_publics", "quarantine")
 EXPORT_VIEWS = ("v_actions", "v_theme_coverage", "v_timeline", "v_partners", "v_socle_gaps")

@@ -40,14 +40,14 @@ def build(db: Path, contracts: int) -> None:
                     ORDER BY period_end DESC, contract_id) AS n FROM contracts) WHERE n > 1)""")
         con.execute("""
             INSERT INTO axes SELECT 'd' || i || ':ax:' || k, 'd' || i, k, (k + 1)::VARCHAR, 'Axe ' || k, 1, NULL,
-                   'synthetic' FROM c, range(4) r(k)""")
+                   NULL, 'synthetic' FROM c, range(4) r(k)""")
         con.execute("""
             INSERT INTO objectives SELECT 'd' || i || ':ob:' || k, 'd' || i, 'd' || i || ':ax:' || (k // 3), k,
-                   NULL, 'Objectif ' || k, 2, NULL, 'synthetic' FROM c, range(12) r(k)""")
+                   NULL, 'Objectif ' || k, 2, NULL, NULL, 'synthetic' FROM c, range(12) r(k)""")
         con.execute("""
             INSERT INTO actions SELECT 'd' || i || ':ac:' || k, 'd' || i, 'd' || i || ':ax:' || (k % 4),
                    'd' || i || ':ob:' || (k % 12), k, (k + 1)::VARCHAR, 'Action ' || k || ' du contrat ' || i, 3, NULL,
-                   NULL, NULL, [], [], [], [], 'synthetic' FROM c, range(25) r(k)""")
+                   NULL, NULL, [], [], [], [], NULL, 'synthetic' FROM c, range(25) r(k)""")
         con.execute("""
             INSERT INTO action_years SELECT a.action_id, c.period_start + y FROM actions a
             JOIN c ON a.contract_id = 'd' || c.i, range(3) r(y) WHERE (hash(a.action_id) + y) % 3 <> 0""")

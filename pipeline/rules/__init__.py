@@ -148,3 +148,10 @@ def table_rules() -> TableRules:
         raw = yaml.safe_load(fh)
     fields = tuple((name, tuple(re.compile(p, re.IGNORECASE) for p in pats)) for name, pats in raw["fields"].items())
     return TableRules(version=raw["version"], fields=fields, tick=re.compile(raw["tick"], re.IGNORECASE))
+
+
+@cache
+def ocr_rules() -> dict[str, Any]:
+    """Page triage thresholds and OCR settings (ocr.yaml)."""
+    with (RULES_DIR / "ocr.yaml").open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)  # type: ignore[no-any-return]

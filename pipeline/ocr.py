@@ -1,0 +1,250 @@
+"""OCR (issue #8): a page image -> positioned words with confidences, through Tesseract (pytesseract).
+
+Only pages that triage (`pipeline/triage.py`) finds without a usable text layer come here, so documents with
+a text layer never start Tesseract. The words join the same block model as text-layer words: boxes in PDF
+points (top-left origin), one size per line (the line's height, Tesseract knows no fonts), no bold.
+Settings (resolution, language, page segmentation, minimum confidence, time limit): rules/ocr.yaml.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import statistics
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pipeline.model import Box, Word
+from pipeline.rules import ocr_rules
+
+FONT = "OCR"  # the font name of OCR words (no font is known)
+DESCENT = 0.21  # descender depth per unit of font size (Liberation/Arial/Helvetica: 0.21)
+INSTALL = "apt-get install tesseract-ocr tesseract-ocr-fra (or `make setup`)"
+
+
+class OcrFailed(Exception):
+    """Tesseract could not read a page (timeout, crash, unreadable image)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OcrPage:
+    words: tuple[Word, ...]
+    confidence: float | None  # mean word confidence (0-100) of the kept words
+    edges: tuple[dict[str, Any], ...] = ()  # ruled lines found in the image, as pdfplumber edges (points)
+
+
+def _configure() -> None:
+    import pytesseract
+
+    pytesseract.pytesseract.tesseract_cmd = os.environ.get("CLSDATA_TESSERACT", "tesseract")
+    # One thread per Tesseract: parallelism comes from workers; Tesseract's OpenMP threads on a shared
+    # machine make each page 2-3x slower.
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+
+@cache
+def unavailable() -> str | None:
+    """None when Tesseract and its French data are installed; else why OCR cannot run (said once per
+    process, recorded on every page that needed it)."""
+    if os.environ.get("CLSDATA_OCR", "on").lower() in {"off", "0", "false", "no"}:
+        return "OCR is switched off (CLSDATA_OCR=off)"
+    import pytesseract
+
+    _configure()
+    try:
+        pytesseract.get_tesseract_version()
+        languages = set(pytesseract.get_languages(config=""))
+    except (pytesseract.TesseractNotFoundError, OSError) as exc:
+        return f"Tesseract not found ({type(exc).__name__}); install it: {INSTALL}"
+    except pytesseract.TesseractError as exc:
+        return f"Tesseract does not start: {str(exc)[:200]}"
+    missing = [lang for lang in str(ocr_rules()["ocr"]["languages"]).split("+") if lang not in languages]
+    if missing:
+        return f"Tesseract has no language data for {', '.join(missing)}; install it: {INSTALL}"
+    return None
+
+
+def image_to_ocr_page(png: bytes, scale: float) -> OcrPage:
+    """Tesseract on one page image rendered at `scale` pixels per point -> words in points, with confidences
+    and boldness (ink density)."""
+    import numpy as np
+    from PIL import Image
+
+    settings = ocr_rules()["ocr"]
+    try:
+        image = Image.open(io.BytesIO(png)).convert("L")
+    except (OSError, ValueError) as exc:
+        raise OcrFailed(f"unreadable page image: {exc}") from exc
+    angle = skew_angle(image, float(settings["deskew_max_degrees"]), float(settings["deskew_step_degrees"]))
+    if angle:
+        # Scanned pages lean: straightened, a line's words share their top and bottom again. Boxes are those
+        # of the straightened page (within ~1 pt per degree per 60 pt from the centre of the scan's).
+        image = image.rotate(angle, resample=Image.Resampling.BILINEAR, fillcolor=255)
+    data = _tesseract(png, image, settings, angle)
+    page = data_to_ocr_page(data, scale, float(settings["min_word_confidence"]))
+    ink = np.asarray(image) < 128
+    return OcrPage(_bold_by_ink(page.words, ink, scale, float(settings["bold_ink_ratio"])), page.confidence,
+                   ink_to_edges(np.asarray(image) < int(settings["line_ink_level"]), scale,
+                                [float(v) for v in settings["line_min_length_pt"]]))
+
+
+def ink_to_edges(ink: Any, scale: float, min_length_pt: list[float]) -> tuple[dict[str, Any], ...]:
+    """Ruled lines of a scanned table: runs of ink at least `min_length_pt` (horizontal, vertical) long and
+    thin (no ink 1.5 pt on both sides), as pdfplumber edges in points, for the same table finder as drawn
+    lines (filled bands and text strokes are not lines)."""
+    import numpy as np
+
+    edges: list[dict[str, Any]] = []
+    gap = max(int(1.5 * scale), 2)
+    for axis, minimum in zip(("h", "v"), min_length_pt, strict=True):
+        length = max(int(minimum * scale), 8)
+        mask = ink if axis == "h" else ink.T
+        runs = np.zeros(mask.shape, dtype=bool)
+        total = np.cumsum(mask, axis=1, dtype=np.int32)
+        full = (total[:, length:] - total[:, :-length]) == length  # the window ending at x+length is all ink
+        runs[:, length:] |= full
+        # A run is a window's worth of pixels: mark the whole window, then keep the thin rows.
+        starts = np.zeros(mask.shape, dtype=bool)
+        starts[:, :-length] = full
+        covered = np.cumsum(starts, axis=1) - np.concatenate(
+            [np.zeros((mask.shape[0], length), dtype=np.int64), np.cumsum(starts, axis=1)[:, :-length]], axis=1) > 0
+        above = np.zeros(mask.shape, dtype=bool)
+        below = np.zeros(mask.shape, dtype=bool)
+        above[gap:] = mask[:-gap]
+        below[:-gap] = mask[gap:]
+        thin = covered & ~(above & below)
+        for row in np.nonzero(thin.any(axis=1))[0]:
+            line = np.concatenate([[0], thin[row].astype(np.int8), [0]])
+            change = np.flatnonzero(np.diff(line))
+            for a, b in zip(change[::2], change[1::2], strict=True):
+                if b - a < length:
+                    continue
+                p, q, r = float(row) / scale, float(a) / scale, float(b) / scale
+                x0, x1, top, bottom = (q, r, p, p) if axis == "h" else (p, p, q, r)
+                edges.append({"object_type": "line", "x0": x0, "x1": x1, "top": top, "bottom": bottom,
+                              "doctop": top, "width": x1 - x0, "height": bottom - top, "orientation": axis})
+    return tuple(edges)
+
+
+def skew_angle(image: Any, limit: float, step: float) -> float:
+    """The rotation (degrees, counter-clockwise) that makes text lines horizontal: the angle whose row
+    profile of ink is sharpest (projection profile), searched on a reduced copy of the page."""
+    import numpy as np
+    from PIL import Image, ImageOps
+
+    if limit <= 0:
+        return 0.0
+    small = ImageOps.invert(image.reduce(4) if min(image.size) > 1200 else image)  # ink bright, paper 0
+    small = small.point(lambda v: 255 if v > 96 else 0)
+    best, best_score = 0.0, -1.0
+    steps = int(round(limit / step))
+    for k in range(-steps, steps + 1):
+        angle = k * step
+        rows = np.asarray(small.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor=0)).sum(axis=1,
+                                                                                               dtype=np.int64)
+        score = float(np.square(np.diff(rows)).sum())
+        if score > best_score:
+            best, best_score = angle, score
+    return round(best, 2)
+
+
+def _tesseract(png: bytes, image: Any, settings: dict[str, Any], angle: float) -> dict[str, list[object]]:
+    """pytesseract's image_to_data, cached on disk by (image, Tesseract version, settings): re-running the
+    extractor (a new version, `clsdata eval`) does not read the same page twice."""
+    import pytesseract
+
+    _configure()
+    key = hashlib.sha256(b"\0".join([png, str(angle).encode(), str(pytesseract.get_tesseract_version()).encode(),
+                                      str(settings["languages"]).encode(), str(settings["config"]).encode()]))
+    cache = cache_dir() / key.hexdigest()[:2] / f"{key.hexdigest()}.json"
+    if cache.exists():
+        with contextlib.suppress(OSError, ValueError):
+            return json.loads(cache.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    try:
+        data = pytesseract.image_to_data(image, lang=settings["languages"], config=settings["config"],
+                                         output_type=pytesseract.Output.DICT,
+                                         timeout=float(settings["page_timeout_s"]))
+    except RuntimeError as exc:  # pytesseract's timeout
+        raise OcrFailed(f"no result within {settings['page_timeout_s']} s: {exc}") from exc
+    except (pytesseract.TesseractError, OSError, ValueError) as exc:
+        raise OcrFailed(f"{type(exc).__name__}: {str(exc)[:200]}") from exc
+    with contextlib.suppress(OSError):
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        tmp.replace(cache)
+    return data  # type: ignore[no-any-return]
+
+
+def cache_dir() -> Path:
+    """Where OCR results are kept: $CLSDATA_OCR_CACHE, else $XDG_CACHE_HOME/clsdata/ocr (~/.cache/...)."""
+    if os.environ.get("CLSDATA_OCR_CACHE"):
+        return Path(os.environ["CLSDATA_OCR_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "clsdata" / "ocr"
+
+
+def _bold_by_ink(words: tuple[Word, ...], ink: Any, scale: float, ratio: float) -> tuple[Word, ...]:
+    """Bold words: their ink density (dark pixels in the word's box) is `ratio` times the page's median.
+    Tesseract knows no fonts; headings in bold are what the block rules look for."""
+    if not words:
+        return words
+    height, width = ink.shape
+    density = []
+    for w in words:
+        x0, x1 = max(int(w.box.x0 * scale), 0), min(int(w.box.x1 * scale) + 1, width)
+        y0, y1 = max(int(w.box.top * scale), 0), min(int(w.box.bottom * scale) + 1, height)
+        density.append(float(ink[y0:y1, x0:x1].mean()) if x1 > x0 and y1 > y0 else 0.0)
+    median = statistics.median(density)
+    return tuple(replace(w, bold=median > 0 and d >= ratio * median) for w, d in zip(words, density, strict=True))
+
+
+_ASCENDING = set("bdfhklt0123456789ÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŒÆàâäéèêëîïôöùûüœ'\"«»()[]/!?%&")
+_DESCENDING = set("gjpqyç,;()[]/")
+
+
+def _extent(text: str) -> float:
+    """How much of the font size a line's ink spans, from its letters: x-height only (~0.52 em), with
+    ascenders or capitals or descenders (~0.73), with both (~0.94). A line's height / this = its font size."""
+    up = any(c.isupper() or c in _ASCENDING for c in text)
+    down = any(c in _DESCENDING for c in text)
+    return 0.94 if up and down else 0.73 if up or down else 0.52
+
+
+def data_to_ocr_page(data: dict[str, list[object]], scale: float, min_confidence: float) -> OcrPage:
+    """pytesseract's image_to_data (dict of columns) -> words. A word's box spans its line's height, so the
+    words of a line group as one line downstream, and its size is that height."""
+    lines: dict[tuple[int, int, int], list[tuple[str, float, float, float, float, float]]] = {}
+    for k, text in enumerate(data["text"]):
+        text = str(text).strip()
+        conf = float(data["conf"][k])  # type: ignore[arg-type]
+        if int(data["level"][k]) != 5 or not text or conf < min_confidence:  # type: ignore[call-overload]
+            continue
+        left, top = float(data["left"][k]), float(data["top"][k])  # type: ignore[arg-type]
+        width, height = float(data["width"][k]), float(data["height"][k])  # type: ignore[arg-type]
+        key = (int(data["block_num"][k]), int(data["par_num"][k]), int(data["line_num"][k]))  # type: ignore[call-overload]
+        lines.setdefault(key, []).append((text, conf, left, top, left + width, top + height))
+    bullets = set(ocr_rules()["ocr"]["bullet_like"])
+    words: list[Word] = []
+    for entries in lines.values():
+        top, bottom = min(e[3] for e in entries) / scale, max(e[5] for e in entries) / scale
+        # The line's size: the median of its words' (a word's height over the share of the size its letters
+        # span), to the half point. Robust to a capital, a parenthesis or a short line.
+        size = round(statistics.median((e[5] - e[3]) / scale / _extent(e[0]) for e in entries) * 2) / 2
+        # Boxes as a text layer has them (pdfminer: from the descent below the baseline, one size tall), so
+        # that line spacing reads the same: the baseline is the ink's bottom, above descenders if any.
+        text = "".join(e[0] for e in entries)
+        baseline = bottom - (DESCENT * size if any(c in _DESCENDING for c in text) else 0.0)
+        box_bottom = baseline + DESCENT * size
+        for k, (word, conf, x0, _, x1, _) in enumerate(entries):
+            if k == 0 and len(entries) > 1 and word in bullets and (entries[1][2] - x1) / scale > 0.3 * size:
+                word = "•"  # a drawn bullet read as a letter ('e', '«', '°'…): the line is a list item
+            words.append(Word(word, Box(x0 / scale, box_bottom - size, x1 / scale, box_bottom), FONT, size, False,
+                              confidence=round(conf, 1)))
+    confidences = [w.confidence for w in words if w.confidence is not None]
+    return OcrPage(tuple(words), round(statistics.fmean(confidences), 1) if confidences else None)

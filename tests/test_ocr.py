@@ -1,0 +1,90 @@
+"""Issue #8: page triage, OCR of pages without a usable text layer (real Tesseract on real scans), honest
+confidence, quarantine when OCR cannot run, and the warehouse's `pages`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline import errors, ocr
+from pipeline.extract import file_to_extraction
+from pipeline.isolate import render_page_isolated
+from pipeline.layout import iter_raw_pages
+from pipeline.triage import raw_page_to_triage
+from tests.conftest import FIXTURES, extraction_of
+from warehouse import store
+
+SCAN = FIXTURES / "le-mans-metropole-scan" / "source.pdf"
+MIXED = FIXTURES / "est-cantal-mixed" / "source.pdf"
+TAM = FIXTURES.parent.parent / "shared" / "corpora" / "realworld-pdfs" / "pdf.js--TAMReview.pdf"
+
+
+def test_triage_tells_text_layers_from_scans_and_broken_maps() -> None:
+    assert {raw_page_to_triage(r)[0] for r in iter_raw_pages(FIXTURES / "le-mans-metropole" / "source.pdf")} == {"ok"}
+    status, reason = raw_page_to_triage(next(iter(iter_raw_pages(SCAN))))
+    assert status == "missing" and "image" in reason
+    mixed = [raw_page_to_triage(r)[0] for r in iter_raw_pages(MIXED)]
+    assert mixed == ["ok", "ok", "ok", "ok", "missing", "missing"]
+    if TAM.exists():  # glyphs without a Unicode mapping
+        status, reason = raw_page_to_triage(list(iter_raw_pages(TAM))[1])
+        assert status == "unusable" and "Unicode" in reason
+
+
+def test_a_scanned_contract_is_read_by_ocr_with_its_confidence() -> None:
+    x = extraction_of(SCAN)
+    assert [p.method for p in x.pages] == ["ocr", "ocr"]
+    assert all(p.ocr_confidence is not None and p.ocr_confidence > 80 and p.words > 100 for p in x.pages)
+    titles = {a.title for a in x.actions}
+    assert "Promouvoir l'activité physique des jeunes" in titles
+    assert len(x.actions) == 11 and {y for a in x.actions for y in a.years} == {2025, 2026}
+    # Items carry provenance (page, box) and the mean confidence of their words.
+    assert all(a.page in (1, 2) and a.bbox is not None and a.ocr_confidence and a.ocr_confidence > 50
+               for a in x.actions)
+
+
+def test_a_mixed_document_reads_typed_pages_from_text_and_scanned_pages_by_ocr() -> None:
+    x = extraction_of(MIXED)
+    assert [p.method for p in x.pages] == ["text"] * 4 + ["ocr"] * 2
+    text_items = [a for a in x.actions if a.page is not None and a.page <= 4]
+    ocr_items = [a for a in x.actions if a.page is not None and a.page >= 5]
+    assert text_items and all(a.ocr_confidence is None for a in text_items)
+    assert ocr_items and all(a.ocr_confidence is not None for a in ocr_items)
+
+
+def test_without_tesseract_a_scan_is_quarantined_and_a_mixed_document_says_what_it_skipped(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLSDATA_TESSERACT", "/nonexistent/tesseract")
+    ocr.unavailable.cache_clear()
+    try:
+        with pytest.raises(errors.DocumentError) as caught:
+            file_to_extraction(SCAN)
+        assert caught.value.reason == errors.NO_TEXT == "no text layer and OCR unavailable/failed"
+        assert str(SCAN) in caught.value.one_line() and "2 of 2 pages" in caught.value.detail
+        x = file_to_extraction(MIXED)
+        assert [p.method for p in x.pages][4:] == ["none", "none"]
+        assert "Tesseract not found" in x.pages[4].reason
+        assert any(w.code == "PAGES_NOT_READ" and "5, 6" in w.message for w in x.warnings)
+    finally:
+        monkeypatch.delenv("CLSDATA_TESSERACT")
+        ocr.unavailable.cache_clear()
+
+
+def test_ocr_results_are_cached_by_image_and_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLSDATA_OCR_CACHE", str(tmp_path))
+    png = render_page_isolated(SCAN, 2, 150)
+    first = ocr.image_to_ocr_page(png, 150 / 72)
+    assert len(list(tmp_path.rglob("*.json"))) == 1
+    assert ocr.image_to_ocr_page(png, 150 / 72) == first and first.words
+
+
+def test_the_warehouse_records_how_each_page_was_read(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    with store.connect(db) as con:
+        store.load_extraction(con, extraction_of(MIXED))
+        rows = con.execute("SELECT page, triage, method, ocr_confidence IS NOT NULL FROM pages ORDER BY page").fetchall()
+        assert rows == [(1, "ok", "text", False), (2, "ok", "text", False), (3, "ok", "text", False),
+                        (4, "ok", "text", False), (5, "missing", "ocr", True), (6, "missing", "ocr", True)]
+        unread = store.pages_not_from_text(con, [str(MIXED)])
+        assert [(r[1], r[2]) for r in unread] == [(5, "ocr"), (6, "ocr")]
+        assert con.execute("SELECT count(*) FROM actions WHERE ocr_confidence IS NOT NULL").fetchone()[0] > 0
