@@ -112,7 +112,7 @@ def _read_by_ocr(path: Path, page: Page, timeout_s: float) -> Page:
         except (ocr.OcrFailed, errors.DocumentError) as exc:
             why = f"OCR failed: {exc}"
         else:
-            return replace(page, words=got.words, marks=(), grids=tuple(edges_to_grids(list(got.edges))),
+            return replace(page, words=got.words, marks=(), grids=tuple(edges_to_grids(list(got.edges), got.words)),
                            method="ocr", confidence=got.confidence, chars=sum(len(w.text) for w in got.words))
     return replace(page, method="none", triage_reason=f"{page.triage_reason}; {why}")
 

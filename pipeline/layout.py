@@ -186,9 +186,34 @@ def _grids(edges: list[dict[str, Any]]) -> list[Grid]:
     return out
 
 
-def edges_to_grids(edges: list[dict[str, Any]]) -> list[Grid]:
-    """Ruled tables from edges found elsewhere (lines of a scanned page, `pipeline/ocr.py`)."""
-    return _grids(edges)
+def edges_to_grids(edges: list[dict[str, Any]], words: tuple[Word, ...] = ()) -> list[Grid]:
+    """Ruled tables from edges found elsewhere (lines of a scanned page, `pipeline/ocr.py`). A header row
+    printed light on a dark band shows no column rules in a scan: a top row that is one cell over several
+    columns, whose words each sit within one column below, is split at those columns."""
+    return [_split_header(g, words) for g in _grids(edges)]
+
+
+def _split_header(grid: Grid, words: tuple[Word, ...]) -> Grid:
+    top = min(c.top for c in grid.cells)
+    first = [c for c in grid.cells if c.top - top < 1.5]
+    if len(first) != 1:
+        return grid
+    row = first[0]
+    body = [c for c in grid.cells if c is not row]
+    cuts: list[float] = []
+    for x in sorted(c.x0 for c in body):
+        if row.x0 + 3 < x < row.x1 - 3 and (not cuts or x - cuts[-1] > 3):
+            cuts.append(x)
+    inside = [w for w in words if row.x0 <= (w.box.x0 + w.box.x1) / 2 <= row.x1
+              and row.top <= (w.box.top + w.box.bottom) / 2 <= row.bottom]
+    if not cuts or not inside or any(w.box.x0 < x < w.box.x1 for w in inside for x in cuts):
+        return grid
+    bounds = [row.x0, *cuts, row.x1]
+    parts = [Box(a, row.top, b, row.bottom) for a, b in zip(bounds, bounds[1:], strict=False)]
+    filled = sum(1 for p in parts if any(p.x0 <= (w.box.x0 + w.box.x1) / 2 <= p.x1 for w in inside))
+    if filled < 2:  # a banner (one title), not column labels
+        return grid
+    return Grid(grid.box, tuple([*parts, *body]))
 
 
 def raw_page_to_page(raw: RawPage) -> Page:

@@ -89,46 +89,74 @@ def image_to_ocr_page(png: bytes, scale: float) -> OcrPage:
     page = data_to_ocr_page(data, scale, float(settings["min_word_confidence"]))
     ink = np.asarray(image) < 128
     return OcrPage(_bold_by_ink(page.words, ink, scale, float(settings["bold_ink_ratio"])), page.confidence,
-                   ink_to_edges(np.asarray(image) < int(settings["line_ink_level"]), scale,
-                                [float(v) for v in settings["line_min_length_pt"]]))
+                   gray_to_edges(np.asarray(image), scale, settings))
 
 
-def ink_to_edges(ink: Any, scale: float, min_length_pt: list[float]) -> tuple[dict[str, Any], ...]:
-    """Ruled lines of a scanned table: runs of ink at least `min_length_pt` (horizontal, vertical) long and
-    thin (no ink 1.5 pt on both sides), as pdfplumber edges in points, for the same table finder as drawn
-    lines (filled bands and text strokes are not lines)."""
+def gray_to_edges(gray: Any, scale: float, settings: dict[str, Any]) -> tuple[dict[str, Any], ...]:
+    """Ruled lines of a scanned table, as pdfplumber edges in points, for the same table finder as drawn
+    lines: thin runs of ink on paper (no ink 1.5 pt on both sides: filled bands and text strokes are not
+    lines), and thin light runs across dark bands (the separators of a header row printed light on dark).
+    Runs are at least `line_min_length_pt` (horizontal, vertical) long."""
     import numpy as np
 
+    # Ink relative to this page's paper (scans are grey, ruled lines faint): the paper is the 90th
+    # percentile of the grey levels.
+    # A second, absolute level finds the rules between shaded cells (a shade counts as ink at the first).
+    paper = float(np.percentile(gray[:: 4, :: 4], 90))
+    faint = gray < paper - float(settings["line_contrast"])
+    ink = gray < int(settings["line_ink_level"])
+    light = gray > int(settings["line_light_level"])
+    dark = gray < int(settings["band_dark_level"])
     edges: list[dict[str, Any]] = []
     gap = max(int(1.5 * scale), 2)
-    for axis, minimum in zip(("h", "v"), min_length_pt, strict=True):
-        length = max(int(minimum * scale), 8)
-        mask = ink if axis == "h" else ink.T
-        runs = np.zeros(mask.shape, dtype=bool)
-        total = np.cumsum(mask, axis=1, dtype=np.int32)
-        full = (total[:, length:] - total[:, :-length]) == length  # the window ending at x+length is all ink
-        runs[:, length:] |= full
-        # A run is a window's worth of pixels: mark the whole window, then keep the thin rows.
-        starts = np.zeros(mask.shape, dtype=bool)
-        starts[:, :-length] = full
-        covered = np.cumsum(starts, axis=1) - np.concatenate(
-            [np.zeros((mask.shape[0], length), dtype=np.int64), np.cumsum(starts, axis=1)[:, :-length]], axis=1) > 0
-        above = np.zeros(mask.shape, dtype=bool)
-        below = np.zeros(mask.shape, dtype=bool)
-        above[gap:] = mask[:-gap]
-        below[:-gap] = mask[gap:]
-        thin = covered & ~(above & below)
-        for row in np.nonzero(thin.any(axis=1))[0]:
-            line = np.concatenate([[0], thin[row].astype(np.int8), [0]])
-            change = np.flatnonzero(np.diff(line))
-            for a, b in zip(change[::2], change[1::2], strict=True):
-                if b - a < length:
-                    continue
-                p, q, r = float(row) / scale, float(a) / scale, float(b) / scale
-                x0, x1, top, bottom = (q, r, p, p) if axis == "h" else (p, p, q, r)
-                edges.append({"object_type": "line", "x0": x0, "x1": x1, "top": top, "bottom": bottom,
-                              "doctop": top, "width": x1 - x0, "height": bottom - top, "orientation": axis})
+    for axis, minimum in zip(("h", "v"), settings["line_min_length_pt"], strict=True):
+        length = max(int(float(minimum) * scale), 8)
+        t = (lambda a: a) if axis == "h" else (lambda a: a.T)  # noqa: E731  (rows are the lines' direction)
+        for mask, flank, want in ((t(faint), t(faint), False), (t(ink), t(ink), False), (t(light), t(dark), True)):
+            before = np.zeros(mask.shape, dtype=bool)
+            after = np.zeros(mask.shape, dtype=bool)
+            before[gap:] = flank[:-gap]
+            after[:-gap] = flank[gap:]
+            # Paper lines: not ink on both sides. Light lines in a band: dark on both sides.
+            thin = _runs(mask, length) & ((before & after) if want else ~(before & after))
+            edges.extend(_segments(thin, length, scale, axis))
+        # Where one shade meets another (a header band above a band of another grey), with no rule between.
+        levels = t(gray).astype(np.int16)
+        step = np.zeros(levels.shape, dtype=bool)
+        step[gap:-gap] = np.abs(levels[: -2 * gap] - levels[2 * gap:]) > int(settings["shade_step"])
+        edges.extend(_segments(_runs(step, length), length, scale, axis))
     return tuple(edges)
+
+
+def _runs(mask: Any, length: int) -> Any:
+    """The pixels of `mask` that belong to a run of at least `length` along each row."""
+    import numpy as np
+
+    total = np.concatenate([np.zeros((mask.shape[0], 1), dtype=np.int32),
+                            np.cumsum(mask, axis=1, dtype=np.int32)], axis=1)
+    starts = np.zeros(mask.shape, dtype=np.int32)
+    starts[:, : mask.shape[1] - length + 1] = (total[:, length:] - total[:, :-length]) == length
+    # A pixel is covered when a full window starts within `length` before it.
+    begun = np.cumsum(starts, axis=1)
+    shifted = np.zeros(mask.shape, dtype=begun.dtype)
+    shifted[:, length:] = begun[:, :-length]
+    return (begun - shifted) > 0
+
+
+def _segments(thin: Any, length: int, scale: float, axis: str) -> list[dict[str, Any]]:
+    import numpy as np
+
+    out: list[dict[str, Any]] = []
+    for row in np.nonzero(thin.any(axis=1))[0]:
+        change = np.flatnonzero(np.diff(np.concatenate([[0], thin[row].astype(np.int8), [0]])))
+        for a, b in zip(change[::2], change[1::2], strict=True):
+            if b - a < length:
+                continue
+            p, q, r = float(row) / scale, float(a) / scale, float(b) / scale
+            x0, x1, top, bottom = (q, r, p, p) if axis == "h" else (p, p, q, r)
+            out.append({"object_type": "line", "x0": x0, "x1": x1, "top": top, "bottom": bottom, "doctop": top,
+                        "width": x1 - x0, "height": bottom - top, "orientation": axis})
+    return out
 
 
 def skew_angle(image: Any, limit: float, step: float) -> float:

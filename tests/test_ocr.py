@@ -82,7 +82,8 @@ def test_the_warehouse_records_how_each_page_was_read(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     with store.connect(db) as con:
         store.load_extraction(con, extraction_of(MIXED))
-        rows = con.execute("SELECT page, triage, method, ocr_confidence IS NOT NULL FROM pages ORDER BY page").fetchall()
+        rows = con.execute("SELECT page, triage, method, ocr_confidence IS NOT NULL FROM pages "
+                           "ORDER BY page").fetchall()
         assert rows == [(1, "ok", "text", False), (2, "ok", "text", False), (3, "ok", "text", False),
                         (4, "ok", "text", False), (5, "missing", "ocr", True), (6, "missing", "ocr", True)]
         unread = store.pages_not_from_text(con, [str(MIXED)])
