@@ -183,6 +183,25 @@ def _confidence(doc: Document, page: int, box: Box | None) -> float | None:
     return round(sum(hits) / len(hits), 1) if hits else None
 
 
+def _reading_note(doc: Document) -> str:
+    """'; pages read by OCR: 2-5 (why)' for a quarantine's detail: a run reports OCR even on documents it
+    does not load."""
+    read = [r for r in doc.readings if r.method == "ocr"]
+    if not read:
+        return ""
+    numbers = [r.number for r in read]
+    spans: list[str] = []
+    start = prev = numbers[0]
+    for n in [*numbers[1:], None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        spans.append(str(start) if start == prev else f"{start}-{prev}")
+        if n is not None:
+            start = prev = n
+    return f"; pages read by OCR: {', '.join(spans)} ({read[0].reason})"
+
+
 def _reading_warnings(doc: Document) -> list[ExtractionWarning]:
     unread = [r for r in doc.readings if r.method == "none" and r.triage != "empty"]
     if not unread:
@@ -204,7 +223,7 @@ def file_to_extraction(path: Path, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> C
     try:
         tree = document_to_tree(doc)
     except NotACLS as exc:
-        raise errors.DocumentError(name, errors.NOT_CLS, str(exc)) from exc
+        raise errors.DocumentError(name, errors.NOT_CLS, f"{exc}{_reading_note(doc)}") from exc
     try:
         return tree_to_extraction(tree, doc, info)
     except ValidationError as exc:

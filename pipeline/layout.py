@@ -217,12 +217,14 @@ def _split_header(grid: Grid, words: tuple[Word, ...]) -> Grid:
 
 
 def raw_page_to_page(raw: RawPage) -> Page:
-    """Characters, edges and filled shapes (from either backend) -> words, marks and ruled-table grids."""
-    status, reason = raw_page_to_triage(raw)
+    """Characters, edges and filled shapes (from either backend) -> words, marks and ruled-table grids, and
+    the triage of the text layer (pages that need OCR keep no words: `pipeline/extract.py` reads them)."""
+    words = _words(raw.chars)
+    status, reason = raw_page_to_triage(raw, [w.text for w in words])
     if status in NEEDS_OCR:  # its characters (none, or unreadable) are not words; OCR replaces them
         return Page(number=raw.number, width=raw.width, height=raw.height, words=(), chars=raw.glyphs,
                     unmapped_chars=raw.unmapped, triage=status, triage_reason=reason, method="none")
-    return Page(number=raw.number, width=raw.width, height=raw.height, words=tuple(_words(raw.chars)),
+    return Page(number=raw.number, width=raw.width, height=raw.height, words=tuple(words),
                 marks=tuple(_marks(raw.fills)), grids=tuple(_grids(raw.edges)), chars=raw.glyphs,
                 unmapped_chars=raw.unmapped, triage=status, triage_reason=reason,
                 method="text" if status == "ok" else "none")

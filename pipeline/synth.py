@@ -10,7 +10,8 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from pipeline.pdfium import assemble_pdf, page_count
+from pipeline.pdfium import assemble_pdf, iter_raw_pages, page_count
+from pipeline.triage import raw_page_to_triage
 
 CONTRACTS = ("ernee-bocage-mayennais", "est-cantal", "bethune-bruay-artois-lys-romane", "pantin",
              "mont-saint-michel-normandie", "quercy-caussadais-quercy-vert-aveyron", "saint-leu",
@@ -20,10 +21,11 @@ CONTRACTS = ("ernee-bocage-mayennais", "est-cantal", "bethune-bruay-artois-lys-r
 def synth_corpus(fixtures: Path, out: Path, docs: int, pages: int, seed: int) -> list[Path]:
     """Write `docs` PDFs of `pages` pages each into `out`; the same arguments give the same bytes' content."""
     rng = random.Random(seed)
-    # Text-layer fixtures only: scanned variants (their gold.yaml links to the original's) would put OCR in
-    # the text-layer benchmark.
-    pool = [(p, i) for p in sorted(fixtures.glob("*/source.pdf")) if not (p.parent / "gold.yaml").is_symlink()
-            for i in range(page_count(p))]
+    # Text-layer pages only: scanned variants (their gold.yaml links to the original's) and image pages (a
+    # scanned signature page) would put OCR in the text-layer benchmark.
+    pool = [(p, raw.number - 1) for p in sorted(fixtures.glob("*/source.pdf"))
+            if not (p.parent / "gold.yaml").is_symlink()
+            for raw in iter_raw_pages(p) if raw_page_to_triage(raw)[0] == "ok"]
     written = []
     for n in range(docs):
         head = fixtures / rng.choice(CONTRACTS) / "source.pdf"

@@ -24,8 +24,9 @@ _TOKEN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿŒœÆæ]{2,}")  # Latin-script word
 _PRIVATE = re.compile("[\ue000-\uf8ff\ufffd\U000f0000-\U0010ffff]")
 
 
-def raw_page_to_triage(raw: RawPage) -> tuple[Status, str]:
-    """The page's text-layer status and, unless ok, the reason in words (recorded per page)."""
+def raw_page_to_triage(raw: RawPage, words: list[str] | None = None) -> tuple[Status, str]:
+    """The page's text-layer status and, unless ok, the reason in words (recorded per page). `words`: the
+    page's words when already grouped (else grouped roughly here)."""
     rules = ocr_rules()["triage"]
     glyphs = raw.glyphs
     if glyphs < rules["min_glyphs"]:
@@ -40,7 +41,7 @@ def raw_page_to_triage(raw: RawPage) -> tuple[Status, str]:
     private = len(_PRIVATE.findall(text))
     if private > rules["max_private_share"] * glyphs:
         return "unusable", f"{private} of {glyphs} characters are private-use or replacement characters"
-    tokens = [t.lower() for t in _TOKEN.findall(" ".join(_words(raw)))]
+    tokens = [t.lower() for t in _TOKEN.findall(" ".join(_words(raw) if words is None else words))]
     if len(tokens) >= rules["min_tokens"]:
         common = sum(1 for t in tokens if t in _common())
         letters = [ch for t in tokens for ch in t]

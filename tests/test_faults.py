@@ -141,5 +141,10 @@ def test_every_corpus_file_goes_through_a_run_loaded_or_quarantined_with_a_reaso
     assert summary.failed == []
     assert len(summary.loaded) + len(summary.quarantined) == len(CORPORA)
     assert all(reason and ": " in reason for _, reason in summary.quarantined)
+    # Pages without a usable text layer went through OCR, and the run says which and why (issue #8).
+    reasons = dict(summary.quarantined)
+    tam = next((k for k in reasons if k.endswith("pdf.js--TAMReview.pdf")), None)
+    if tam is not None:
+        assert "pages read by OCR: 2-22 (" in reasons[tam] and "no Unicode mapping" in reasons[tam]
     again = ingest([str(inbox)], str(db), raw_dir=str(tmp_path / "raw"))
     assert len(again.unchanged) == len(CORPORA) and not again.loaded and not again.quarantined
