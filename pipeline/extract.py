@@ -89,7 +89,8 @@ def file_to_document(path: Path, data: bytes, media_type: str, timeout_s: float)
     pages = pdf_to_pages_isolated(path, timeout_s=timeout_s)
     if not pages:
         raise errors.DocumentError(name, errors.CORRUPT, "no pages")
-    pages = [_read_by_ocr(path, p, timeout_s) if p.triage in NEEDS_OCR else p for p in pages]
+    sha = sha256_bytes(data)
+    pages = [_read_by_ocr(path, sha, p, timeout_s) if p.triage in NEEDS_OCR else p for p in pages]
     if not any(p.words for p in pages):
         unread = [p for p in pages if p.triage in NEEDS_OCR]
         if not unread:
@@ -100,15 +101,18 @@ def file_to_document(path: Path, data: bytes, media_type: str, timeout_s: float)
     return pages_to_document(pages)
 
 
-def _read_by_ocr(path: Path, page: Page, timeout_s: float) -> Page:
+def _read_by_ocr(path: Path, sha: str, page: Page, timeout_s: float) -> Page:
     """A page without a usable text layer, read by Tesseract; left unread (method 'none', the reason said)
     when OCR is unavailable or fails."""
     why = ocr.unavailable()
     if why is None:
         dpi = float(ocr_rules()["ocr"]["dpi"])
         try:
-            png = render_page_isolated(path, page.number, dpi, timeout_s=timeout_s)
-            got = ocr.image_to_ocr_page(png, dpi / 72.0)
+            got = ocr.cached_page(sha, page.number)
+            if got is None:
+                png = render_page_isolated(path, page.number, dpi, timeout_s=timeout_s)
+                got = ocr.image_to_ocr_page(png, dpi / 72.0)
+                ocr.store_page(sha, page.number, got)
         except (ocr.OcrFailed, errors.DocumentError) as exc:
             why = f"OCR failed: {exc}"
         else:

@@ -89,3 +89,21 @@ def test_the_warehouse_records_how_each_page_was_read(tmp_path: Path) -> None:
         unread = store.pages_not_from_text(con, [str(MIXED)])
         assert [(r[1], r[2]) for r in unread] == [(5, "ocr"), (6, "ocr")]
         assert con.execute("SELECT count(*) FROM actions WHERE ocr_confidence IS NOT NULL").fetchone()[0] > 0
+
+
+def test_the_review_page_shows_a_scan_with_the_boxes_of_its_ocr_items(tmp_path: Path) -> None:
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    from review.app import create_app
+
+    shutil.copytree(SCAN.parent, tmp_path / "fixtures" / SCAN.parent.name, ignore=shutil.ignore_patterns("generator"))
+    client = TestClient(create_app(tmp_path / "fixtures"))
+    got = client.get(f"/api/documents/{SCAN.parent.name}").json()
+    actions = [b for b in got["boxes"] if b["kind"] == "actions"]
+    assert got["pages"] == 2 and len(actions) == 11
+    assert all(b["page"] in (1, 2) and b["bbox"] is not None for b in actions)
+    assert len(got["tree"]["actions"]) == 11  # the gold (the original's)
+    image = client.get(f"/api/documents/{SCAN.parent.name}/page/2")
+    assert image.status_code == 200 and image.content[:4] == b"\x89PNG"
