@@ -199,9 +199,9 @@ def _chars(textpage: Any, ctm: tuple[float, ...], height: float, fonts: _Fonts, 
     ligature = False  # the previous character is a ligature whose advance is not known yet
     for i in range(max(n, 0)):
         code = unicode(tp, i)
-        if code in (10, 13):
-            continue
-        if code != 2 and 0 < code < 0x110000 and chr(code).isspace():
+        if code in (10, 13) and api.generated(tp, i) == 1:
+            continue  # PDFium's line breaks (a glyph whose code is 10 or 13 in an unmapped font stays)
+        if code != 2 and 0 < code < 0x110000 and chr(code).isspace() and map_error(tp, i) != 1:
             # A typed space: a word break where it stands, as in pdfplumber (PDFium's generated spaces are not
             # in the content stream and are left out).
             if chars and api.generated(tp, i) != 1:
@@ -254,13 +254,15 @@ def _chars(textpage: Any, ctm: tuple[float, ...], height: float, fonts: _Fonts, 
         # same /Widths); else the loose box's extent along the baseline direction.
         adv: float | None = None
         if len(text) == 1:
-            point = ord(text)
+            point = code if unmapped else ord(text)  # an unmapped glyph: its code, as PDFium reported it
             if point in run.widths:
                 unit = run.widths[point]
             else:
                 unit = run.widths[point] = (width.value / 1000.0 if api.glyph_width(run.font, point, 1000.0, p_width)
                                             else None)
             adv = None if unit is None else unit * run.size
+        if not adv and unmapped:  # no width known for an unmapped code: the glyph's own box
+            adv = None
         if adv is None:
             api.loose_box(tp, i, p_loose)
             if abs(run.ta) >= abs(run.tb):
