@@ -13,6 +13,7 @@ One page's characters (either backend) -> (status, reason):
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Literal
 
 from pipeline.pdfium import RawPage
@@ -78,11 +79,6 @@ def _words(raw: RawPage) -> list[str]:
     return out
 
 
-_COMMON: frozenset[str] | None = None
-
-
+@cache
 def _common() -> frozenset[str]:
-    global _COMMON
-    if _COMMON is None:
-        _COMMON = frozenset(str(w).lower() for w in ocr_rules()["triage"]["common_words"])
-    return _COMMON
+    return frozenset(str(w).lower() for w in ocr_rules()["triage"]["common_words"])
