@@ -291,6 +291,13 @@ def _extent(text: str) -> float:
     return 0.94 if up and down else 0.73 if up or down else 0.52
 
 
+def _wordlike(text: str) -> bool:
+    """Letters enough to be a word: Tesseract gives some well-read words (an apostrophe, a rare word) a
+    confidence near 0; specks, stamps and signatures read as symbols are not kept on a low confidence."""
+    letters = sum(c.isalpha() for c in text)
+    return letters >= 2 and letters >= 0.6 * len(text)
+
+
 def data_to_ocr_page(data: dict[str, list[object]], scale: float, min_confidence: float) -> OcrPage:
     """pytesseract's image_to_data (dict of columns) -> words. A word's box spans its line's height, so the
     words of a line group as one line downstream, and its size is that height."""
@@ -298,7 +305,9 @@ def data_to_ocr_page(data: dict[str, list[object]], scale: float, min_confidence
     for k, text in enumerate(data["text"]):
         text = str(text).strip()
         conf = float(data["conf"][k])  # type: ignore[arg-type]
-        if int(data["level"][k]) != 5 or not text or conf < min_confidence:  # type: ignore[call-overload]
+        if int(data["level"][k]) != 5 or not text:  # type: ignore[call-overload]
+            continue
+        if conf < 0 or (conf < min_confidence and not _wordlike(text)):
             continue
         left, top = float(data["left"][k]), float(data["top"][k])  # type: ignore[arg-type]
         width, height = float(data["width"][k]), float(data["height"][k])  # type: ignore[arg-type]
