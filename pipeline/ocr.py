@@ -208,11 +208,7 @@ def _tesseract(png: bytes, image: Any, settings: dict[str, Any], angle: float) -
         raise OcrFailed(f"no result within {settings['page_timeout_s']} s: {exc}") from exc
     except (pytesseract.TesseractError, OSError, ValueError) as exc:
         raise OcrFailed(f"{type(exc).__name__}: {str(exc)[:200]}") from exc
-    with contextlib.suppress(OSError):
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data), encoding="utf-8")
-        tmp.replace(cache)
+    _write_json(cache, data)
     return data  # type: ignore[no-any-return]
 
 
@@ -245,6 +241,11 @@ def store_page(document_sha256: str, number: int, page: OcrPage) -> None:
     path = _page_path(document_sha256, number)
     data = {"words": [[w.text, [w.box.x0, w.box.top, w.box.x1, w.box.bottom], w.size, w.bold, w.confidence]
                       for w in page.words], "confidence": page.confidence, "edges": list(page.edges)}
+    _write_json(path, data)
+
+
+def _write_json(path: Path, data: object) -> None:
+    """A cache entry, written whole or not at all (a failed write only costs a later recomputation)."""
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from pipeline.pdfium import assemble_pdf, iter_raw_pages, page_count
-from pipeline.triage import raw_page_to_triage
+from pipeline.layout import iter_pages
+from pipeline.pdfium import assemble_pdf, page_count
 
 CONTRACTS = ("ernee-bocage-mayennais", "est-cantal", "bethune-bruay-artois-lys-romane", "pantin",
              "mont-saint-michel-normandie", "quercy-caussadais-quercy-vert-aveyron", "saint-leu",
@@ -23,9 +23,9 @@ def synth_corpus(fixtures: Path, out: Path, docs: int, pages: int, seed: int) ->
     rng = random.Random(seed)
     # Text-layer pages only: scanned variants (their gold.yaml links to the original's) and image pages (a
     # scanned signature page) would put OCR in the text-layer benchmark.
-    pool = [(p, raw.number - 1) for p in sorted(fixtures.glob("*/source.pdf"))
+    pool = [(p, page.number - 1) for p in sorted(fixtures.glob("*/source.pdf"))
             if not (p.parent / "gold.yaml").is_symlink()
-            for raw in iter_raw_pages(p) if raw_page_to_triage(raw)[0] == "ok"]
+            for page in iter_pages(p, "pdfium") if page.triage == "ok"]
     written = []
     for n in range(docs):
         head = fixtures / rng.choice(CONTRACTS) / "source.pdf"

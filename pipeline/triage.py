@@ -25,9 +25,9 @@ _TOKEN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿŒœÆæ]{2,}")  # Latin-script word
 _PRIVATE = re.compile("[\ue000-\uf8ff\ufffd\U000f0000-\U0010ffff]")
 
 
-def raw_page_to_triage(raw: RawPage, words: list[str] | None = None) -> tuple[Status, str]:
+def raw_page_to_triage(raw: RawPage, words: list[str]) -> tuple[Status, str]:
     """The page's text-layer status and, unless ok, the reason in words (recorded per page). `words`: the
-    page's words when already grouped (else grouped roughly here)."""
+    texts of the words grouped from the page's characters (`layout.raw_page_to_page` calls this)."""
     rules = ocr_rules()["triage"]
     glyphs = raw.glyphs
     if glyphs < rules["min_glyphs"]:
@@ -42,7 +42,7 @@ def raw_page_to_triage(raw: RawPage, words: list[str] | None = None) -> tuple[St
     private = len(_PRIVATE.findall(text))
     if private > rules["max_private_share"] * glyphs:
         return "unusable", f"{private} of {glyphs} characters are private-use or replacement characters"
-    tokens = [t.lower() for t in _TOKEN.findall(" ".join(_words(raw) if words is None else words))]
+    tokens = [t.lower() for t in _TOKEN.findall(" ".join(words))]
     if len(tokens) >= rules["min_tokens"]:
         common = sum(1 for t in tokens if t in _common())
         letters = [ch for t in tokens for ch in t]
@@ -56,27 +56,6 @@ def raw_page_to_triage(raw: RawPage, words: list[str] | None = None) -> tuple[St
 
 
 _VOWELS = frozenset("aeiouyàâäéèêëîïôöùûüœæ")
-
-
-def _words(raw: RawPage) -> list[str]:
-    """Character runs split at typed spaces and at gaps (good enough to count words)."""
-    out: list[str] = []
-    current: list[str] = []
-    prev: dict[str, object] | None = None
-    for c in raw.chars:
-        text = str(c["text"])
-        gap = prev is not None and (float(c["x0"]) - float(prev["x1"]) > 0.25 * float(c["size"])  # type: ignore[arg-type]
-                                    or abs(float(c["top"]) - float(prev["top"])) > 0.5 * float(c["size"]))  # type: ignore[arg-type]
-        if text.isspace() or gap:
-            if current:
-                out.append("".join(current))
-            current = [] if text.isspace() else [text]
-        else:
-            current.append(text)
-        prev = c
-    if current:
-        out.append("".join(current))
-    return out
 
 
 @cache

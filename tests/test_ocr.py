@@ -10,8 +10,7 @@ import pytest
 from pipeline import errors, ocr
 from pipeline.extract import file_to_extraction
 from pipeline.isolate import render_page_isolated
-from pipeline.layout import iter_raw_pages
-from pipeline.triage import raw_page_to_triage
+from pipeline.layout import pdf_to_pages
 from tests.conftest import FIXTURES, extraction_of
 from warehouse import store
 
@@ -21,14 +20,14 @@ TAM = FIXTURES.parent.parent / "shared" / "corpora" / "realworld-pdfs" / "pdf.js
 
 
 def test_triage_tells_text_layers_from_scans_and_broken_maps() -> None:
-    assert {raw_page_to_triage(r)[0] for r in iter_raw_pages(FIXTURES / "le-mans-metropole" / "source.pdf")} == {"ok"}
-    status, reason = raw_page_to_triage(next(iter(iter_raw_pages(SCAN))))
-    assert status == "missing" and "image" in reason
-    mixed = [raw_page_to_triage(r)[0] for r in iter_raw_pages(MIXED)]
+    assert {p.triage for p in pdf_to_pages(FIXTURES / "le-mans-metropole" / "source.pdf")} == {"ok"}
+    first = pdf_to_pages(SCAN)[0]
+    assert first.triage == "missing" and "image" in first.triage_reason
+    mixed = [p.triage for p in pdf_to_pages(MIXED)]
     assert mixed == ["ok", "ok", "ok", "ok", "missing", "missing"]
     if TAM.exists():  # glyphs without a Unicode mapping
-        status, reason = raw_page_to_triage(list(iter_raw_pages(TAM))[1])
-        assert status == "unusable" and "Unicode" in reason
+        second = pdf_to_pages(TAM)[1]
+        assert second.triage == "unusable" and "Unicode" in second.triage_reason
 
 
 def test_a_scanned_contract_is_read_by_ocr_with_its_confidence() -> None:
