@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 
-.PHONY: setup ocr browser run review test lint schema bench bench-quick clean
+.PHONY: setup native ocr browser run review test lint schema bench bench-quick clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "clsdata: $(PYTHON) not found (Python 3.11 is required)" >&2; exit 2; }
@@ -19,7 +19,10 @@ $(STAMP): $(BIN)/python requirements.lock pyproject.toml
 	$(BIN)/python -c "import spacy; spacy.load('fr_core_news_sm')" 
 	touch $(STAMP)
 
-setup: $(STAMP) ocr  ## create .venv and install the pinned dependencies (idempotent)
+setup: $(STAMP) ocr native  ## create .venv and install the pinned dependencies (idempotent)
+
+native: $(STAMP)  ## compile the C helper of the PDFium backend now (else on first use; ADR 0010)
+	@$(BIN)/python -c "from pipeline import native; import sys; sys.exit(0 if native.library('pdfium_chars') else print('clsdata: no C compiler: the PDFium backend runs its Python reference, ~3x slower (apt-get install gcc)', file=sys.stderr))"
 
 ocr:  ## Tesseract with French data for scanned pages (Debian packages; installed when missing)
 	@{ command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx fra; } || { \

@@ -17,6 +17,9 @@ the two backends is asserted by tests/test_backends.py on every fixture and the 
 from __future__ import annotations
 
 import ctypes
+import functools
+import sys
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +28,7 @@ from typing import Any
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
-from pipeline import errors
+from pipeline import errors, native
 
 Obj = dict[str, Any]
 
@@ -84,6 +87,22 @@ class _Api:
         self.segment_close = bind("FPDFPathSegment_GetClose", i, vp)
         self.point = bind("FPDFPathSegment_GetPoint", i, vp, vp, vp)
         self.bounds = bind("FPDFPageObj_GetBounds", i, vp, vp, vp, vp, vp)
+        # The functions pipeline/native/pdfium_chars.c calls, in the order of its `enum fn` and `enum path_fn`.
+        self.native_functions = _addresses(
+            "FPDFText_GetUnicode", "FPDFText_HasUnicodeMapError", "FPDFText_IsGenerated", "FPDFText_IsHyphen",
+            "FPDFText_GetTextObject", "FPDFText_GetCharOrigin", "FPDFText_GetLooseCharBox", "FPDFText_GetMatrix",
+            "FPDFTextObj_GetFontSize", "FPDFTextObj_GetFont", "FPDFFont_GetGlyphWidth", "FPDFFont_GetDescent")
+        self.native_path_functions = _addresses(
+            "FPDFPage_CountObjects", "FPDFPage_GetObject", "FPDFFormObj_CountObjects", "FPDFFormObj_GetObject",
+            "FPDFPageObj_GetType", "FPDFPageObj_GetMatrix", "FPDFPath_GetDrawMode", "FPDFPath_CountSegments",
+            "FPDFPath_GetPathSegment", "FPDFPathSegment_GetType", "FPDFPathSegment_GetClose",
+            "FPDFPathSegment_GetPoint", "FPDFPageObj_GetBounds")
+
+
+def _addresses(*names: str) -> Any:
+    """A C array of the addresses of PDFium's functions `names`, as pypdfium2 loaded them."""
+    return (ctypes.c_void_p * len(names))(*(ctypes.cast(getattr(raw, name), ctypes.c_void_p).value or 0
+                                            for name in names))
 
 
 _API: _Api | None = None
@@ -177,16 +196,70 @@ def _run(api: _Api, textpage: int, index: int, obj: int, ctm: tuple[float, ...],
     return hit
 
 
-def _chars(textpage: Any, ctm: tuple[float, ...], height: float, fonts: _Fonts, out: RawPage) -> None:
-    """Per character: 4 PDFium calls (unicode, map error, text object, origin); what a text object shares (font,
-    size, matrix) and glyph widths are read once and cached."""
+@functools.cache
+def _native_glyphs() -> Any:
+    """`clsdata_page_glyphs` of pipeline/native/pdfium_chars.c, typed; None without the compiled helper."""
+    lib = native.library("pdfium_chars")
+    if lib is None:
+        return None
+    fn = lib.clsdata_page_glyphs
+    vp = ctypes.c_void_p
+    fn.argtypes = [vp, ctypes.c_int, vp, vp, ctypes.c_double, vp, vp, vp, vp, vp, vp]
+    fn.restype = ctypes.c_int
+    return fn
+
+
+_UTF32 = "utf-32-le" if sys.byteorder == "little" else "utf-32-be"
+
+
+def _chars_native(fn: Any, tp: int, ctm: tuple[float, ...], height: float, fonts: _Fonts, out: RawPage) -> None:
+    """`_chars_py` in one C call (pipeline/native/pdfium_chars.c): the same characters, ~10x faster."""
     api = _api()
+    n = max(api.count(tp), 0)
+    text, start = array("I", bytes(4 * n)), array("i", bytes(4 * (n + 1)))
+    geo, font, flags = array("d", bytes(48 * n)), array("Q", bytes(8 * n)), array("B", bytes(n))
+    counts = array("i", [0, 0])
+    fns = api.native_functions
+    matrix = array("d", ctm)
+    m = fn(tp, n, ctypes.addressof(fns), matrix.buffer_info()[0], height, *(a.buffer_info()[0] for a in (
+        text, start, geo, font, flags, counts)))
+    out.glyphs += counts[0]
+    out.unmapped += counts[1]
+    if m <= 0:
+        return
+    joined = text[: start[m]].tobytes().decode(_UTF32)
+    texts = list(joined) if start[m] == m else [joined[i:j] for i, j in zip(start[:m], start[1 : m + 1], strict=True)]
+    names = {f: fonts.get(f)[0] for f in set(font[:m])}
+    tops = geo[2 : 6 * m : 6]
+    out.chars.extend(
+        {"text": t, "fontname": names[f], "x0": x0, "x1": x1, "top": top, "bottom": bottom, "doctop": top,
+         "upright": bool(fl & 1), "size": size, "baseline": baseline}
+        for t, f, x0, x1, top, bottom, fl, size, baseline in zip(
+            texts, font[:m], geo[0 : 6 * m : 6], geo[1 : 6 * m : 6], tops, geo[3 : 6 * m : 6], flags[:m],
+            geo[4 : 6 * m : 6], geo[5 : 6 * m : 6], strict=True))
+
+
+def _chars(textpage: Any, ctm: tuple[float, ...], height: float, fonts: _Fonts, out: RawPage,
+           use_native: bool = True) -> None:
+    """PDFium's characters of a page in pdfplumber's shape: by the compiled helper when there is one, else by
+    `_chars_py`, its reference."""
     tp = ctypes.cast(textpage.raw, ctypes.c_void_p).value or 0
+    fn = _native_glyphs() if use_native else None
+    if fn is None:
+        _chars_py(tp, ctm, height, fonts, out)
+    else:
+        _chars_native(fn, tp, ctm, height, fonts, out)
+
+
+def _chars_py(tp: int, ctm: tuple[float, ...], height: float, fonts: _Fonts, out: RawPage) -> None:
+    """The reference of pipeline/native/pdfium_chars.c, used without it. Per character: 4 PDFium calls (unicode,
+    map error, text object, origin); what a text object shares (font, size, matrix) and glyph widths are read
+    once and cached."""
+    api = _api()
     n = api.count(tp)
     ox, oy = ctypes.c_double(), ctypes.c_double()
     p_ox, p_oy = ctypes.addressof(ox), ctypes.addressof(oy)
     loose = raw.FS_RECTF()
-    p_loose = ctypes.addressof(loose)
     width = ctypes.c_float()
     p_width = ctypes.addressof(width)
     unicode, map_error, text_object, origin = api.unicode, api.map_error, api.text_object, api.origin
@@ -205,7 +278,7 @@ def _chars(textpage: Any, ctm: tuple[float, ...], height: float, fonts: _Fonts, 
             # A typed space: a word break where it stands, as in pdfplumber (PDFium's generated spaces are not
             # in the content stream and are left out).
             if chars and api.generated(tp, i) != 1:
-                api.loose_box(tp, i, p_loose)
+                _loose_box(api, tp, i, loose)
                 prev = chars[-1]
                 (x0, top), (x1, bottom) = (_apply(ctm, loose.left, loose.top, height),
                                            _apply(ctm, loose.right, loose.bottom, height))
@@ -264,7 +337,7 @@ def _chars(textpage: Any, ctm: tuple[float, ...], height: float, fonts: _Fonts, 
         if not adv and unmapped:  # no width known for an unmapped code: the glyph's own box
             adv = None
         if adv is None:
-            api.loose_box(tp, i, p_loose)
+            _loose_box(api, tp, i, loose)
             if abs(run.ta) >= abs(run.tb):
                 adv = (loose.right - loose.left) / abs(run.ta) if run.ta else 0.0
             else:
@@ -280,6 +353,12 @@ def _chars(textpage: Any, ctm: tuple[float, ...], height: float, fonts: _Fonts, 
             "doctop": height - y1, "upright": run.upright, "size": (x1 - x0) if run.across else (y1 - y0),
             "baseline": height - f,
         })
+
+
+def _loose_box(api: _Api, tp: int, index: int, box: Any) -> None:
+    """PDFium's loose box of a character into `box` (zeros when PDFium has none, as in the C helper)."""
+    box.left = box.top = box.right = box.bottom = 0.0
+    api.loose_box(tp, index, ctypes.addressof(box))
 
 
 def _apply(ctm: tuple[float, ...], x: float, y: float, height: float) -> tuple[float, float]:
@@ -364,8 +443,58 @@ def _objects(api: _Api, container: int, form: bool, matrix: tuple[float, ...], h
             _objects(api, obj, True, _compose(own, matrix), height, out, depth + 1)
 
 
-def iter_raw_pages(path: Path) -> Iterator[RawPage]:
-    """Yield the pages of a PDF one at a time, each page's PDFium handles closed before the next."""
+@functools.cache
+def _native_paths() -> Any:
+    """`clsdata_page_paths` of pipeline/native/pdfium_chars.c, typed; None without the compiled helper."""
+    lib = native.library("pdfium_chars")
+    if lib is None:
+        return None
+    fn = lib.clsdata_page_paths
+    vp = ctypes.c_void_p
+    fn.argtypes = [vp, vp, vp, ctypes.c_double, ctypes.c_double, vp, ctypes.c_int, vp, ctypes.c_int, vp, vp]
+    fn.restype = ctypes.c_int
+    return fn
+
+
+_ORIENTATION = (None, "v", "h")
+
+
+def _paths_native(fn: Any, page: int, ctm: tuple[float, ...], height: float, out: RawPage) -> None:
+    """`_objects` in one C call: the same edges, fills and image share."""
+    matrix, counts, share = array("d", ctm), array("i", [0, 0]), array("d", [0.0])
+    edge_cap, fill_cap = 1024, 256
+    while True:
+        edges, fills = array("d", bytes(40 * edge_cap)), array("d", bytes(32 * fill_cap))
+        done = fn(page, ctypes.addressof(_api().native_path_functions), matrix.buffer_info()[0], height,
+                  out.width * out.height, edges.buffer_info()[0], edge_cap, fills.buffer_info()[0], fill_cap,
+                  counts.buffer_info()[0], share.buffer_info()[0])
+        if done:
+            break
+        edge_cap, fill_cap = max(edge_cap, counts[0]), max(fill_cap, counts[1])
+    n, k = counts
+    out.image_share = share[0]
+    tops, bottoms = edges[2 : 5 * n : 5], edges[3 : 5 * n : 5]
+    out.edges.extend(
+        {"object_type": "curve_edge", "x0": x0, "x1": x1, "top": top, "bottom": bottom, "doctop": top,
+         "width": x1 - x0, "height": bottom - top, "orientation": _ORIENTATION[int(o)]}
+        for x0, x1, top, bottom, o in zip(edges[0 : 5 * n : 5], edges[1 : 5 * n : 5], tops, bottoms,
+                                          edges[4 : 5 * n : 5], strict=True))
+    out.fills.extend(zip(fills[0 : 4 * k : 4], fills[1 : 4 * k : 4], fills[2 : 4 * k : 4], fills[3 : 4 * k : 4],
+                         strict=True))
+
+
+def _paths(page: int, ctm: tuple[float, ...], height: float, out: RawPage, use_native: bool = True) -> None:
+    """The page's painted paths and image share: by the compiled helper when there is one, else `_objects`."""
+    fn = _native_paths() if use_native else None
+    if fn is None:
+        _objects(_api(), page, False, ctm, height, out)
+    else:
+        _paths_native(fn, page, ctm, height, out)
+
+
+def iter_raw_pages(path: Path, native: bool = True) -> Iterator[RawPage]:
+    """Yield the pages of a PDF one at a time, each page's PDFium handles closed before the next. With
+    `native=False`, the Python reference of the compiled helper reads them (for the tests)."""
     name = str(path)
     try:
         pdf = pdfium.PdfDocument(str(path))
@@ -385,10 +514,10 @@ def iter_raw_pages(path: Path) -> Iterator[RawPage]:
                 out = RawPage(index + 1, width, height)
                 textpage = page.get_textpage()
                 try:
-                    _chars(textpage, ctm, height, fonts, out)
+                    _chars(textpage, ctm, height, fonts, out, native)
                 finally:
                     textpage.close()
-                _objects(_api(), ctypes.cast(page.raw, ctypes.c_void_p).value or 0, False, ctm, height, out)
+                _paths(ctypes.cast(page.raw, ctypes.c_void_p).value or 0, ctm, height, out, native)
             finally:
                 page.close()
             yield out

@@ -165,3 +165,40 @@ def test_the_backends_characters_agree_where_their_drawings_do_not(name: str) ->
                           [c for c in ref.chars if not c["text"].isspace()])
         assert not problems, f"p{ref.number}: {problems[:5]}"
         assert (fast.glyphs, fast.unmapped) == (ref.glyphs, ref.unmapped), f"p{ref.number}"
+
+
+# Every fixture, real-world and malformed file; at most 40 pages each: the Python reference reads ~60 pages/s.
+NATIVE_PDFS = [*PDFS, *sorted(REALWORLD.glob("*.pdf")), *sorted((REALWORLD.parent / "malformed-pdfs").glob("*.pdf"))]
+
+
+def test_the_compiled_helper_is_built_where_a_c_compiler_is() -> None:
+    """The fast path is C compiled on first use (ADR 0010); a machine with a compiler must get it, not silently
+    fall back to the 3x slower Python reference."""
+    import shutil
+
+    from pipeline import native
+
+    if not any(shutil.which(c) for c in ("cc", "gcc", "clang")):
+        pytest.skip("no C compiler on this machine: the Python reference runs")
+    assert native.library("pdfium_chars") is not None
+
+
+@pytest.mark.parametrize("pdf", NATIVE_PDFS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_the_compiled_helper_equals_its_python_reference(pdf: Any) -> None:
+    """pipeline/native/pdfium_chars.c is the C twin of `_chars_py` and `_objects`: the same characters, edges,
+    filled shapes and image share, bit for bit, page for page."""
+    from pipeline import errors, native, pdfium
+
+    if native.library("pdfium_chars") is None:
+        pytest.skip("no compiled helper on this machine")
+    try:
+        fast = pdfium.iter_raw_pages(pdf, native=True)
+        slow = pdfium.iter_raw_pages(pdf, native=False)
+        for _, a, b in zip(range(40), fast, slow, strict=False):
+            where = f"{pdf.name} p{a.number}"
+            assert (a.glyphs, a.unmapped, a.image_share) == (b.glyphs, b.unmapped, b.image_share), where
+            assert a.chars == b.chars, where
+            assert a.edges == b.edges and a.fills == b.fills, where
+    except errors.DocumentError:  # a file PDFium refuses: refused alike by both paths
+        with pytest.raises(errors.DocumentError):
+            list(pdfium.iter_raw_pages(pdf, native=False))

@@ -1,0 +1,91 @@
+"""Small C helpers for the hot loops, compiled on first use with the system C compiler and cached.
+
+The only one so far is `pdfium_chars.c`: PDFium's per-character text data of a page read in one call instead
+of ~6 ctypes calls per character (see ADR 0010). The library links against nothing; each helper has a pure
+Python fallback that produces the same arrays, used when no compiler is found, when compiling fails, or with
+`CLSDATA_NATIVE=off`.
+
+The shared object is cached under `CLSDATA_NATIVE_CACHE` (default `~/.cache/clsdata/native`), named by a hash
+of the source and the platform, written atomically: parallel workers may race to build it, never to load a
+half-written file.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import hashlib
+import logging
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+
+
+def _cache_dir() -> Path:
+    configured = os.environ.get("CLSDATA_NATIVE_CACHE")
+    return Path(configured) if configured else Path.home() / ".cache" / "clsdata" / "native"
+
+
+def _compiler() -> str | None:
+    for name in (os.environ.get("CC"), "cc", "gcc", "clang"):
+        if name and shutil.which(name):
+            return name
+    return None
+
+
+def _build(source: Path, target: Path, compiler: str) -> str | None:
+    """Compile `source` into `target` (atomically); the error text when it fails."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=target.stem + ".", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        proc = subprocess.run([compiler, "-O2", "-std=c99", "-ffp-contract=off", "-shared", "-fPIC", "-o", tmp,
+                               str(source), "-lm"],
+                              capture_output=True, text=True, timeout=120, check=False)
+        if proc.returncode != 0:
+            return (proc.stderr or proc.stdout).strip()[-500:] or f"{compiler} exited with {proc.returncode}"
+        os.replace(tmp, target)
+        return None
+    except (OSError, subprocess.SubprocessError) as exc:
+        return str(exc)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+@functools.cache
+def library(name: str) -> ctypes.CDLL | None:
+    """The compiled helper `name` (`pipeline/native/<name>.c`), built if needed; None when unavailable."""
+    if os.environ.get("CLSDATA_NATIVE", "").lower() in ("off", "0", "no", "false"):
+        return None
+    source = HERE / f"{name}.c"
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+    tag = f"{name}-{digest}-{sys.platform}-{platform.machine()}.so"
+    reasons = []
+    for folder in (_cache_dir(), Path(tempfile.gettempdir()) / "clsdata-native"):
+        target = folder / tag
+        if not target.exists():
+            compiler = _compiler()
+            if compiler is None:
+                reasons.append("no C compiler (cc, gcc or clang) on PATH")
+                break
+            try:
+                error = _build(source, target, compiler)
+            except OSError as exc:  # the folder cannot be written: try the next
+                error = str(exc)
+            if error:
+                reasons.append(f"{folder}: {error}")
+                continue
+        try:
+            return ctypes.CDLL(str(target))
+        except OSError as exc:
+            reasons.append(f"{target}: {exc}")
+    log.warning("native helper %s unavailable, using the Python fallback: %s", name, "; ".join(reasons))
+    return None

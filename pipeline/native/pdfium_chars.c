@@ -1,0 +1,358 @@
+/* clsdata: the characters of one PDFium text page, in pdfplumber's geometry, in one call.
+ *
+ * This is the C twin of `_chars` in pipeline/pdfium.py (the Python fallback) and must stay equal to it, operation
+ * for operation (tests/test_backends.py compares the two on every fixture and the real-world corpus). Per
+ * character, the Python code makes ~6 PDFium calls through ctypes and ~40 bytecode-level operations, ~8 us; this
+ * loop takes well under 1 us.
+ *
+ * It links against nothing: PDFium's function addresses come from pypdfium2 (which loaded the library) in `fns`,
+ * in the order of `enum fn`. Built on first use with the system C compiler (pipeline/native/__init__.py).
+ * Compiled with -ffp-contract=off so that no multiply-add is fused: the arithmetic is Python's, in doubles. */
+
+#include <math.h>
+#include <stdint.h>
+
+typedef struct { float left, top, right, bottom; } rectf;
+typedef struct { float a, b, c, d, e, f; } matrixf;
+
+typedef unsigned int (*unicode_fn)(void *, int);
+typedef int (*flag_fn)(void *, int);
+typedef void *(*object_fn)(void *, int);
+typedef int (*origin_fn)(void *, int, double *, double *);
+typedef int (*box_fn)(void *, int, rectf *);
+typedef int (*matrix_fn)(void *, int, matrixf *);
+typedef int (*size_fn)(void *, float *);
+typedef void *(*font_fn)(void *);
+typedef int (*width_fn)(void *, uint32_t, float, float *);
+typedef int (*descent_fn)(void *, float, float *);
+
+enum fn {
+    UNICODE, MAP_ERROR, GENERATED, HYPHEN, TEXT_OBJECT, ORIGIN, LOOSE_BOX, MATRIX, FONT_SIZE, FONT, GLYPH_WIDTH,
+    DESCENT, N_FN
+};
+
+/* out_flags bits */
+enum { UPRIGHT = 1, SPACE = 2 };
+
+typedef struct {  /* what a text object's characters share (`_Run` in pipeline/pdfium.py) */
+    void *object, *font;
+    int ok;
+    double size, a, b, ta, tb, low0, low1, high0, high1;
+    int across, upright;
+} run_t;
+
+static int is_space(unsigned int c) {  /* Python's str.isspace() */
+    switch (c) {
+    case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D: case 0x1C: case 0x1D: case 0x1E: case 0x1F:
+    case 0x20: case 0x85: case 0xA0: case 0x1680: case 0x2028: case 0x2029: case 0x202F: case 0x205F:
+    case 0x3000:
+        return 1;
+    default:
+        return c >= 0x2000 && c <= 0x200A;
+    }
+}
+
+/* ctm: pdfminer's page matrix (a, b, c, d, e, f); height: the page's.
+ * Per output character j (at most n): its text as UTF-32 code points text[start[j] .. start[j + 1]), x0, x1, top,
+ * bottom, size, baseline in geo[6j .. 6j + 6), its font handle, flags (UPRIGHT, SPACE).
+ * counts[0] = glyphs, counts[1] = unmapped glyphs. Returns the number of output characters. */
+int clsdata_page_glyphs(void *textpage, int n, void **fns, const double *ctm, double height,
+                        uint32_t *text, int32_t *start, double *geo, uint64_t *out_font, uint8_t *out_flags,
+                        int32_t *counts) {
+    unicode_fn get_unicode = (unicode_fn)fns[UNICODE];
+    flag_fn map_error = (flag_fn)fns[MAP_ERROR], generated = (flag_fn)fns[GENERATED], hyphen = (flag_fn)fns[HYPHEN];
+    object_fn text_object = (object_fn)fns[TEXT_OBJECT];
+    origin_fn get_origin = (origin_fn)fns[ORIGIN];
+    box_fn loose_box = (box_fn)fns[LOOSE_BOX];
+    matrix_fn get_matrix = (matrix_fn)fns[MATRIX];
+    size_fn font_size = (size_fn)fns[FONT_SIZE];
+    font_fn get_font = (font_fn)fns[FONT];
+    width_fn glyph_width = (width_fn)fns[GLYPH_WIDTH];
+    descent_fn get_descent = (descent_fn)fns[DESCENT];
+    const double A = ctm[0], B = ctm[1], C = ctm[2], D = ctm[3], E = ctm[4], F = ctm[5];
+    run_t run = {0};
+    int have_last = 0, ligature = 0, m = 0, t = 0, glyphs = 0, unmapped_count = 0;
+    void *last_key = 0;
+    double last_x = 0, last_y = 0;
+    start[0] = 0;
+    for (int i = 0; i < n; i++) {
+        unsigned int code = get_unicode(textpage, i);
+        int is_generated = -1;  /* not asked yet */
+        if (code == 10 || code == 13) {
+            is_generated = generated(textpage, i) == 1;
+            if (is_generated) continue;
+        }
+        if (code != 2 && code > 0 && code < 0x110000 && is_space(code) && map_error(textpage, i) != 1) {
+            if (is_generated < 0) is_generated = generated(textpage, i) == 1;
+            if (m > 0 && !is_generated) {
+                rectf box = {0, 0, 0, 0};
+                double *prev = geo + 6 * (m - 1), *g = geo + 6 * m;
+                double x0, x1, top, bottom;
+                loose_box(textpage, i, &box);
+                x0 = A * (double)box.left + C * (double)box.top + E;
+                top = height - (B * (double)box.left + D * (double)box.top + F);
+                x1 = A * (double)box.right + C * (double)box.bottom + E;
+                bottom = height - (B * (double)box.right + D * (double)box.bottom + F);
+                g[0] = x0 < x1 ? x0 : x1;
+                g[1] = x0 > x1 ? x0 : x1;  /* Python's max(x0, x1): the first when equal, same value */
+                g[2] = top < bottom ? top : bottom;
+                g[3] = top > bottom ? top : bottom;
+                g[4] = prev[4];
+                g[5] = prev[5];
+                out_font[m] = out_font[m - 1];
+                out_flags[m] = (uint8_t)((out_flags[m - 1] & UPRIGHT) | SPACE);
+                text[t++] = 0x20;
+                start[++m] = t;
+            }
+            ligature = 0;
+            have_last = 0;
+            continue;
+        }
+        uint32_t ch;
+        if (code == 2 || ((code == 0x2D || code == 0xAD) && hyphen(textpage, i) == 1))
+            ch = 0x2D;
+        else if (code > 0 && code < 0x110000 && !(code >= 0xD800 && code < 0xE000))
+            ch = code;
+        else
+            ch = 0xFFFD;
+        int unmapped = map_error(textpage, i) == 1;
+        void *key = text_object(textpage, i);
+        double x = 0, y = 0;
+        get_origin(textpage, i, &x, &y);
+        if (have_last && key && key == last_key && x == last_x && y == last_y && m > 0) {
+            text[t++] = ch;  /* a ligature expanded by PDFium: one pdfminer character */
+            start[m] = t;
+            ligature = 1;
+            continue;
+        }
+        if (ligature && have_last && fabs(y - last_y) < 0.01) {
+            double *prev = geo + 6 * (m - 1);
+            double begin = x * A + y * C + E;
+            if (m > 0 && 0 < begin - prev[0] && begin - prev[0] < 2 * prev[4] && begin > prev[1]) prev[1] = begin;
+        }
+        ligature = 0;
+        have_last = 1;
+        last_key = key;
+        last_x = x;
+        last_y = y;
+        glyphs++;
+        if (unmapped) {
+            unmapped_count++;
+            ch = 0xFFFD;
+        }
+        if (!key) continue;
+        if (key != run.object) {
+            float size = 0, descent = 0;
+            matrixf mx = {1, 0, 0, 1, 0, 0};
+            run.object = key;
+            run.ok = font_size(key, &size) != 0;
+            if (run.ok) {
+                double a, b, c, d, desc, s;
+                run.font = get_font(key);
+                get_matrix(textpage, i, &mx);
+                s = (double)size;
+                desc = run.font && get_descent(run.font, 1000.0f, &descent) ? (double)descent / 1000.0 : 0.0;
+                a = (double)mx.a * A + (double)mx.b * C;
+                b = (double)mx.a * B + (double)mx.b * D;
+                c = (double)mx.c * A + (double)mx.d * C;
+                d = (double)mx.c * B + (double)mx.d * D;
+                desc = desc * s;
+                run.size = s;
+                run.a = a;
+                run.b = b;
+                run.ta = (double)mx.a;
+                run.tb = (double)mx.b;
+                run.across = fabs(b) >= fabs(a);
+                run.upright = a * d > 0 && b * c <= 0;
+                run.low0 = c * desc;
+                run.low1 = d * desc;
+                run.high0 = c * (desc + s);
+                run.high1 = d * (desc + s);
+            }
+        }
+        if (!run.ok) continue;
+        double adv = 0;
+        int known = 0;
+        {
+            uint32_t point = unmapped ? code : ch;
+            float w = 0;
+            if (run.font && glyph_width(run.font, point, 1000.0f, &w)) {
+                adv = ((double)w / 1000.0) * run.size;
+                known = 1;
+            }
+        }
+        if (known && adv == 0 && unmapped) known = 0;
+        if (!known) {
+            rectf box = {0, 0, 0, 0};
+            loose_box(textpage, i, &box);
+            if (fabs(run.ta) >= fabs(run.tb))
+                adv = run.ta != 0 ? ((double)box.right - (double)box.left) / fabs(run.ta) : 0.0;
+            else
+                adv = run.tb != 0 ? ((double)box.top - (double)box.bottom) / fabs(run.tb) : 0.0;
+        }
+        double e = x * A + y * C + E, f = x * B + y * D + F;
+        double x_a = run.low0 + e, y_a = run.low1 + f;
+        double x_b = run.a * adv + run.high0 + e, y_b = run.b * adv + run.high1 + f;
+        double x0 = x_a <= x_b ? x_a : x_b, x1 = x_a <= x_b ? x_b : x_a;
+        double y0 = y_a <= y_b ? y_a : y_b, y1 = y_a <= y_b ? y_b : y_a;
+        double *g = geo + 6 * m;
+        g[0] = x0;
+        g[1] = x1;
+        g[2] = height - y1;
+        g[3] = height - y0;
+        g[4] = run.across ? x1 - x0 : y1 - y0;
+        g[5] = height - f;
+        out_font[m] = (uint64_t)(uintptr_t)run.font;
+        out_flags[m] = (uint8_t)(run.upright ? UPRIGHT : 0);
+        text[t++] = ch;
+        start[++m] = t;
+    }
+    counts[0] = glyphs;
+    counts[1] = unmapped_count;
+    return m;
+}
+
+/* ---- Paths: the C twin of `_objects` / `_path` in pipeline/pdfium.py ---------------------------------- */
+
+typedef int (*count_fn)(void *);
+typedef void *(*index_fn)(void *, int);
+typedef void *(*form_index_fn)(void *, unsigned long);
+typedef int (*type_fn)(void *);
+typedef int (*objmatrix_fn)(void *, matrixf *);
+typedef int (*drawmode_fn)(void *, int *, int *);
+typedef int (*point_fn)(void *, float *, float *);
+typedef int (*bounds_fn)(void *, float *, float *, float *, float *);
+
+enum path_fn {
+    PAGE_COUNT, PAGE_OBJECT, FORM_COUNT, FORM_OBJECT, OBJECT_TYPE, OBJECT_MATRIX, DRAW_MODE, COUNT_SEGMENTS,
+    SEGMENT, SEGMENT_TYPE, SEGMENT_CLOSE, POINT, BOUNDS, N_PATH_FN
+};
+
+enum { PAGEOBJ_PATH = 2, PAGEOBJ_IMAGE = 3, PAGEOBJ_FORM = 5, SEGMENT_MOVETO = 2 };
+
+typedef struct {
+    void **fns;
+    double height, page_area;
+    double *edges, *fills;  /* 5 per edge: x0, x1, top, bottom, orientation (0 none, 1 v, 2 h); 4 per fill */
+    int edge_cap, fill_cap, n_edges, n_fills;
+    double image_share;
+} paths_t;
+
+static void add_edge(paths_t *p, double ax, double ay, double bx, double by) {
+    if (p->n_edges < p->edge_cap) {
+        double *e = p->edges + 5 * p->n_edges;
+        e[0] = ax <= bx ? ax : bx;
+        e[1] = ax <= bx ? bx : ax;
+        e[2] = ay <= by ? ay : by;
+        e[3] = ay <= by ? by : ay;
+        e[4] = ax == bx ? 1 : (ay == by ? 2 : 0);
+    }
+    p->n_edges++;
+}
+
+typedef struct { int points; double first_x, first_y, last_x, last_y, x0, y0, x1, y1; } subpath_t;
+
+static void end_subpath(paths_t *p, subpath_t *s, int filled) {
+    if (s->points > 2 && filled) {
+        if (p->n_fills < p->fill_cap) {
+            double *f = p->fills + 4 * p->n_fills;
+            f[0] = s->x0; f[1] = s->y0; f[2] = s->x1; f[3] = s->y1;
+        }
+        p->n_fills++;
+    }
+    s->points = 0;
+}
+
+static void add_point(paths_t *p, subpath_t *s, double x, double y) {
+    if (s->points == 0) {
+        s->first_x = s->x0 = s->x1 = x;
+        s->first_y = s->y0 = s->y1 = y;
+    } else {
+        add_edge(p, s->last_x, s->last_y, x, y);
+        if (x < s->x0) s->x0 = x;
+        if (x > s->x1) s->x1 = x;
+        if (y < s->y0) s->y0 = y;
+        if (y > s->y1) s->y1 = y;
+    }
+    s->last_x = x;
+    s->last_y = y;
+    s->points++;
+}
+
+static void one_path(paths_t *p, void *obj, const double *m) {
+    void **fns = p->fns;
+    int fillmode = 0, stroke = 0;
+    if (!((drawmode_fn)fns[DRAW_MODE])(obj, &fillmode, &stroke)) return;
+    int filled = fillmode != 0;
+    if (!filled && !stroke) return;
+    float x = 0, y = 0;
+    subpath_t s = {0};
+    int n = ((count_fn)fns[COUNT_SEGMENTS])(obj);
+    for (int k = 0; k < n; k++) {
+        void *seg = ((index_fn)fns[SEGMENT])(obj, k);
+        ((point_fn)fns[POINT])(seg, &x, &y);
+        double px = m[0] * (double)x + m[2] * (double)y + m[4];
+        double py = p->height - (m[1] * (double)x + m[3] * (double)y + m[5]);
+        if (((type_fn)fns[SEGMENT_TYPE])(seg) == SEGMENT_MOVETO && s.points > 0) end_subpath(p, &s, filled);
+        add_point(p, &s, px, py);
+        if (((type_fn)fns[SEGMENT_CLOSE])(seg) && (s.first_x != px || s.first_y != py))
+            add_point(p, &s, s.first_x, s.first_y);
+    }
+    end_subpath(p, &s, filled);
+}
+
+static void compose(const double *in, const double *out, double *r) {
+    double a = in[0], b = in[1], c = in[2], d = in[3], e = in[4], f = in[5];
+    double A = out[0], B = out[1], C = out[2], D = out[3], E = out[4], F = out[5];
+    r[0] = a * A + b * C;
+    r[1] = a * B + b * D;
+    r[2] = c * A + d * C;
+    r[3] = c * B + d * D;
+    r[4] = e * A + f * C + E;
+    r[5] = e * B + f * D + F;
+}
+
+static void objects(paths_t *p, void *container, int form, const double *m, int depth) {
+    void **fns = p->fns;
+    int count = form ? ((count_fn)fns[FORM_COUNT])(container) : ((count_fn)fns[PAGE_COUNT])(container);
+    for (int k = 0; k < count; k++) {
+        void *obj = form ? ((form_index_fn)fns[FORM_OBJECT])(container, (unsigned long)k)
+                         : ((index_fn)fns[PAGE_OBJECT])(container, k);
+        if (!obj) continue;
+        int kind = ((type_fn)fns[OBJECT_TYPE])(obj);
+        if (kind == PAGEOBJ_IMAGE) {
+            float l = 0, b = 0, r = 0, t = 0;
+            double area = 0, share;
+            if (((bounds_fn)fns[BOUNDS])(obj, &l, &b, &r, &t)) {
+                double w = (double)r - (double)l, h = (double)t - (double)b;
+                area = (w > 0 ? w : 0.0) * (h > 0 ? h : 0.0);
+            }
+            share = p->image_share + area / (p->page_area > 1.0 ? p->page_area : 1.0);
+            p->image_share = share < 1.0 ? share : 1.0;
+            continue;
+        }
+        if (kind != PAGEOBJ_PATH && (kind != PAGEOBJ_FORM || depth >= 15)) continue;
+        matrixf mx;
+        double own[6] = {1, 0, 0, 1, 0, 0}, composed[6];
+        if (((objmatrix_fn)fns[OBJECT_MATRIX])(obj, &mx)) {
+            own[0] = mx.a; own[1] = mx.b; own[2] = mx.c; own[3] = mx.d; own[4] = mx.e; own[5] = mx.f;
+        }
+        compose(own, m, composed);
+        if (kind == PAGEOBJ_PATH)
+            one_path(p, obj, composed);
+        else
+            objects(p, obj, 1, composed, depth + 1);
+    }
+}
+
+/* Every painted path of a page: edges (5 doubles each) and filled subpaths' boxes (4 each), written while they
+ * fit their capacities; counts[0] and counts[1] are the numbers found (call again with room when larger). */
+int clsdata_page_paths(void *page, void **fns, const double *ctm, double height, double page_area, double *edges,
+                       int edge_cap, double *fills, int fill_cap, int32_t *counts, double *image_share) {
+    paths_t p = {fns, height, page_area, edges, fills, edge_cap, fill_cap, 0, 0, 0.0};
+    objects(&p, page, 0, ctm, 0);
+    counts[0] = p.n_edges;
+    counts[1] = p.n_fills;
+    *image_share = p.image_share;
+    return p.n_edges <= edge_cap && p.n_fills <= fill_cap;
+}
