@@ -235,7 +235,7 @@ def _plumber_raw_page(page: pdfplumber.page.Page) -> RawPage:
     height = float(page.height)
     kept = [{"text": c["text"], "fontname": c["fontname"], "x0": c["x0"], "x1": c["x1"], "top": c["top"],
              "bottom": c["bottom"], "doctop": c["top"], "upright": c["upright"], "size": c["size"],
-             "baseline": height - c["matrix"][5]}
+             "baseline": height - c["matrix"][5] + page.mediabox[1]}  # in pdfplumber's shifted space, as `top`
             for c in chars]
     return RawPage(
         number=page.page_number, width=float(page.width), height=height, chars=kept, edges=list(page.edges),

@@ -141,18 +141,22 @@ class _Fonts:
 
 
 def _page_ctm(page: Any) -> tuple[tuple[float, ...], float, float]:
-    """pdfminer's page transform (media box origin, /Rotate) and the page's width and height after it."""
-    x0, y0, x1, y1 = page.get_mediabox()
+    """pdfplumber's page transform and the page's width and height after it: pdfminer's (media box origin,
+    /Rotate), then pdfplumber's shift back by the media box's origin (its issue #1181: x0 + mediabox x0, top
+    + mediabox top), which only matters for media boxes not at (0, 0)."""
+    # The page's own /MediaBox; an inherited one (PDFium's FPDFPage_GetMediaBox sees only the page's, and
+    # pypdfium2 would then fall back to US Letter) through the page's bounding box, media box and crop box met.
+    x0, y0, x1, y1 = page.get_mediabox(fallback_ok=False) or page.get_bbox()
     x0, x1 = sorted((float(x0), float(x1)))
     y0, y1 = sorted((float(y0), float(y1)))
     rotate = page.get_rotation() % 360
     if rotate == 90:
-        return (0.0, -1.0, 1.0, 0.0, -y0, x1), y1 - y0, x1 - x0
+        return (0.0, -1.0, 1.0, 0.0, 0.0, x1 + x0), y1 - y0, x1 - x0  # pdfminer's (.., -y0, x1) + (y0, x0)
     if rotate == 180:
-        return (-1.0, 0.0, 0.0, -1.0, x1, y1), x1 - x0, y1 - y0
+        return (-1.0, 0.0, 0.0, -1.0, x1 + x0, y1 + y0), x1 - x0, y1 - y0  # (.., x1, y1) + (x0, y0)
     if rotate == 270:
-        return (0.0, 1.0, -1.0, 0.0, y1, -x0), y1 - y0, x1 - x0
-    return (1.0, 0.0, 0.0, 1.0, -x0, -y0), x1 - x0, y1 - y0
+        return (0.0, 1.0, -1.0, 0.0, y1 + y0, 0.0), y1 - y0, x1 - x0  # (.., y1, -x0) + (y0, x0)
+    return (1.0, 0.0, 0.0, 1.0, 0.0, 0.0), x1 - x0, y1 - y0  # (.., -x0, -y0) + (x0, y0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +171,6 @@ class _Run:
     b: float
     ta: float  # the text object's own matrix (a, b), for the loose-box fallback
     tb: float
-    across: bool  # the baseline runs along y (rotated text): the char's size is its width
     upright: bool
     low: tuple[float, float]  # (c, d) . descent
     high: tuple[float, float]  # (c, d) . (descent + size)
@@ -190,7 +193,7 @@ def _run(api: _Api, textpage: int, index: int, obj: int, ctm: tuple[float, ...],
         a, b, c, d, _, _ = _compose((m.a, m.b, m.c, m.d, 0.0, 0.0), ctm)
         size = tf.value
         desc = descent * size
-        hit = shared[key] = _Run(font, name, size, a, b, m.a, m.b, abs(b) >= abs(a), a * d > 0 and b * c <= 0,
+        hit = shared[key] = _Run(font, name, size, a, b, m.a, m.b, a * d > 0 and b * c <= 0,
                                  (c * desc, d * desc), (c * (desc + size), d * (desc + size)),
                                  fonts.widths(font))
     return hit
@@ -269,7 +272,7 @@ def _chars_py(tp: int, ctm: tuple[float, ...], height: float, fonts: _Fonts, out
     runs: dict[int, _Run | None] = {}
     shared: dict[tuple[float, ...], _Run] = {}
     last: tuple[int | None, float, float] | None = None  # (text object, origin) of the previous glyph
-    ligature = False  # the previous character is a ligature whose advance is not known yet
+    placed: tuple[_Run, float, float] | None = None  # the run and origin of chars[-1] when it is that glyph
     for i in range(max(n, 0)):
         code = unicode(tp, i)
         if code in (10, 13) and api.generated(tp, i) == 1:
@@ -284,8 +287,7 @@ def _chars_py(tp: int, ctm: tuple[float, ...], height: float, fonts: _Fonts, out
                                            _apply(ctm, loose.right, loose.bottom, height))
                 append({**prev, "text": " ", "x0": min(x0, x1), "x1": max(x0, x1),
                         "top": min(top, bottom), "bottom": max(top, bottom), "doctop": min(top, bottom)})
-            ligature = False
-            last = None
+            last = placed = None
             continue
         if code == 2 or (code in (0x2D, 0xAD) and api.hyphen(tp, i) == 1):
             text = "-"  # PDFium reports a line-end hyphen as U+0002
@@ -299,18 +301,24 @@ def _chars_py(tp: int, ctm: tuple[float, ...], height: float, fonts: _Fonts, out
         x, y = ox.value, oy.value
         here = (key, x, y)
         if last is not None and key is not None and here == last and chars:
-            # A ligature glyph (ﬁ, ﬀ…) that PDFium expands into several characters: pdfminer keeps one
-            # character, whose advance is where the next glyph of the same run starts.
+            # A ligature glyph (ﬁ, ﬀ…) that PDFium expands into several characters at one origin: pdfminer keeps
+            # one character, as wide as the ligature glyph: the font's width for the ligature's code point, else
+            # the loose box they share (a font program's width, not always the PDF's /Widths).
             chars[-1]["text"] += text
-            ligature = True
+            if placed is not None:
+                ligature_run = placed[0]
+                point = _LIGATURES.get(chars[-1]["text"], 0)
+                if point and point not in ligature_run.widths:
+                    ligature_run.widths[point] = (width.value / 1000.0 if api.glyph_width(
+                        ligature_run.font, point, 1000.0, p_width) else None)
+                wide = (ligature_run.widths[point] or 0.0) * ligature_run.size if point else 0.0
+                if not wide:
+                    _loose_box(api, tp, i, loose)
+                    wide = _loose_advance(ligature_run, loose)
+                chars[-1].update(_glyph_box(ligature_run, placed[1], placed[2], wide, height))
             continue
-        if ligature and last is not None and abs(y - last[2]) < 0.01:
-            prev = chars[-1]
-            start = x * A + y * C + E
-            if 0 < start - prev["x0"] < 2 * prev["size"]:
-                prev["x1"] = max(prev["x1"], start)
-        ligature = False
         last = here
+        placed = None
         out.glyphs += 1
         if unmapped:
             out.unmapped += 1
@@ -334,25 +342,39 @@ def _chars_py(tp: int, ctm: tuple[float, ...], height: float, fonts: _Fonts, out
                 unit = run.widths[point] = (width.value / 1000.0 if api.glyph_width(run.font, point, 1000.0, p_width)
                                             else None)
             adv = None if unit is None else unit * run.size
-        if not adv and unmapped:  # no width known for an unmapped code: the glyph's own box
+        if not adv:
+            # No width for the code, or 0: FPDFFont_GetGlyphWidth goes through the font's Unicode map back to a
+            # code, which fails for unmapped glyphs and for fonts with their own encoding (TeX's CMSY10 "−").
+            # The loose box has the width of the glyph's real code.
             adv = None
         if adv is None:
             _loose_box(api, tp, i, loose)
-            if abs(run.ta) >= abs(run.tb):
-                adv = (loose.right - loose.left) / abs(run.ta) if run.ta else 0.0
-            else:
-                adv = (loose.top - loose.bottom) / abs(run.tb) if run.tb else 0.0
-        # pdfminer: bbox from two text-space corners (0, descent) and (adv, descent + size), through the matrix.
+            adv = _loose_advance(run, loose)
         e, f = x * A + y * C + E, x * B + y * D + F
-        x_a, y_a = run.low[0] + e, run.low[1] + f
-        x_b, y_b = run.a * adv + run.high[0] + e, run.b * adv + run.high[1] + f
-        x0, x1 = (x_a, x_b) if x_a <= x_b else (x_b, x_a)
-        y0, y1 = (y_a, y_b) if y_a <= y_b else (y_b, y_a)
-        append({
-            "text": text, "fontname": run.name, "x0": x0, "x1": x1, "top": height - y1, "bottom": height - y0,
-            "doctop": height - y1, "upright": run.upright, "size": (x1 - x0) if run.across else (y1 - y0),
-            "baseline": height - f,
-        })
+        append({"text": text, "fontname": run.name, **_glyph_box(run, e, f, adv, height), "upright": run.upright,
+                "baseline": height - f})
+        placed = (run, e, f)
+
+
+# The letters PDFium expands a ligature glyph into -> the ligature's code point (whose width the font has).
+_LIGATURES = {"ff": 0xFB00, "fi": 0xFB01, "fl": 0xFB02, "ffi": 0xFB03, "ffl": 0xFB04, "st": 0xFB06}
+
+
+def _loose_advance(run: _Run, loose: Any) -> float:
+    """The advance in text space from a loose box (page space): its extent along the baseline direction."""
+    if abs(run.ta) >= abs(run.tb):
+        return (loose.right - loose.left) / abs(run.ta) if run.ta else 0.0
+    return (loose.top - loose.bottom) / abs(run.tb) if run.tb else 0.0
+
+
+def _glyph_box(run: _Run, e: float, f: float, adv: float, height: float) -> dict[str, float]:
+    """pdfminer's bbox of a glyph at (e, f) (page space): two text-space corners (0, descent) and (adv,
+    descent + size) through the matrix; its size is the box's height, rotated or not."""
+    x_a, y_a = run.low[0] + e, run.low[1] + f
+    x_b, y_b = run.a * adv + run.high[0] + e, run.b * adv + run.high[1] + f
+    x0, x1 = (x_a, x_b) if x_a <= x_b else (x_b, x_a)
+    y0, y1 = (y_a, y_b) if y_a <= y_b else (y_b, y_a)
+    return {"x0": x0, "x1": x1, "top": height - y1, "bottom": height - y0, "doctop": height - y1, "size": y1 - y0}
 
 
 def _loose_box(api: _Api, tp: int, index: int, box: Any) -> None:

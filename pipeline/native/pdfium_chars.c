@@ -38,7 +38,7 @@ typedef struct {  /* what a text object's characters share (`_Run` in pipeline/p
     void *object, *font;
     int ok;
     double size, a, b, ta, tb, low0, low1, high0, high1;
-    int across, upright;
+    int upright;
 } run_t;
 
 static int is_space(unsigned int c) {  /* Python's str.isspace() */
@@ -50,6 +50,37 @@ static int is_space(unsigned int c) {  /* Python's str.isspace() */
     default:
         return c >= 0x2000 && c <= 0x200A;
     }
+}
+
+/* The advance in text space from a loose box (page space): its extent along the baseline (`_loose_advance`). */
+static double loose_advance(const run_t *run, rectf box) {
+    if (fabs(run->ta) >= fabs(run->tb))
+        return run->ta != 0 ? ((double)box.right - (double)box.left) / fabs(run->ta) : 0.0;
+    return run->tb != 0 ? ((double)box.top - (double)box.bottom) / fabs(run->tb) : 0.0;
+}
+
+/* pdfminer's bbox of a glyph at (e, f) into g[0..4] (x0, x1, top, bottom, size) (`_glyph_box`). */
+static void glyph_box(const run_t *run, double e, double f, double adv, double height, double *g) {
+    double x_a = run->low0 + e, y_a = run->low1 + f;
+    double x_b = run->a * adv + run->high0 + e, y_b = run->b * adv + run->high1 + f;
+    double x0 = x_a <= x_b ? x_a : x_b, x1 = x_a <= x_b ? x_b : x_a;
+    double y0 = y_a <= y_b ? y_a : y_b, y1 = y_a <= y_b ? y_b : y_a;
+    g[0] = x0;
+    g[1] = x1;
+    g[2] = height - y1;
+    g[3] = height - y0;
+    g[4] = y1 - y0;  /* pdfminer: the height, rotated or not (vertical CID fonts aside) */
+}
+
+/* The ligature whose letters PDFium expanded a glyph into (`_LIGATURES`), or 0. */
+static uint32_t ligature_point(const uint32_t *s, int n) {
+    if (n == 2 && s[0] == 'f' && s[1] == 'f') return 0xFB00;
+    if (n == 2 && s[0] == 'f' && s[1] == 'i') return 0xFB01;
+    if (n == 2 && s[0] == 'f' && s[1] == 'l') return 0xFB02;
+    if (n == 3 && s[0] == 'f' && s[1] == 'f' && s[2] == 'i') return 0xFB03;
+    if (n == 3 && s[0] == 'f' && s[1] == 'f' && s[2] == 'l') return 0xFB04;
+    if (n == 2 && s[0] == 's' && s[1] == 't') return 0xFB06;
+    return 0;
 }
 
 /* ctm: pdfminer's page matrix (a, b, c, d, e, f); height: the page's.
@@ -70,8 +101,10 @@ int clsdata_page_glyphs(void *textpage, int n, void **fns, const double *ctm, do
     width_fn glyph_width = (width_fn)fns[GLYPH_WIDTH];
     descent_fn get_descent = (descent_fn)fns[DESCENT];
     const double A = ctm[0], B = ctm[1], C = ctm[2], D = ctm[3], E = ctm[4], F = ctm[5];
-    run_t run = {0};
-    int have_last = 0, ligature = 0, m = 0, t = 0, glyphs = 0, unmapped_count = 0;
+    run_t run = {0}, placed_run = {0};  /* placed: the run and origin of the last output glyph, when it is `last` */
+    int placed = 0;
+    double placed_e = 0, placed_f = 0;
+    int have_last = 0, m = 0, t = 0, glyphs = 0, unmapped_count = 0;
     void *last_key = 0;
     double last_x = 0, last_y = 0;
     start[0] = 0;
@@ -104,8 +137,8 @@ int clsdata_page_glyphs(void *textpage, int n, void **fns, const double *ctm, do
                 text[t++] = 0x20;
                 start[++m] = t;
             }
-            ligature = 0;
             have_last = 0;
+            placed = 0;
             continue;
         }
         uint32_t ch;
@@ -120,17 +153,24 @@ int clsdata_page_glyphs(void *textpage, int n, void **fns, const double *ctm, do
         double x = 0, y = 0;
         get_origin(textpage, i, &x, &y);
         if (have_last && key && key == last_key && x == last_x && y == last_y && m > 0) {
-            text[t++] = ch;  /* a ligature expanded by PDFium: one pdfminer character */
+            text[t++] = ch;  /* a ligature expanded by PDFium: one pdfminer character, as wide as its loose box */
             start[m] = t;
-            ligature = 1;
+            if (placed) {
+                uint32_t point = ligature_point(text + start[m - 1], t - start[m - 1]);
+                float w = 0;
+                double adv = 0;
+                if (point && placed_run.font && glyph_width(placed_run.font, point, 1000.0f, &w))
+                    adv = ((double)w / 1000.0) * placed_run.size;
+                if (adv == 0) {
+                    rectf box = {0, 0, 0, 0};
+                    loose_box(textpage, i, &box);
+                    adv = loose_advance(&placed_run, box);
+                }
+                glyph_box(&placed_run, placed_e, placed_f, adv, height, geo + 6 * (m - 1));
+            }
             continue;
         }
-        if (ligature && have_last && fabs(y - last_y) < 0.01) {
-            double *prev = geo + 6 * (m - 1);
-            double begin = x * A + y * C + E;
-            if (m > 0 && 0 < begin - prev[0] && begin - prev[0] < 2 * prev[4] && begin > prev[1]) prev[1] = begin;
-        }
-        ligature = 0;
+        placed = 0;
         have_last = 1;
         last_key = key;
         last_x = x;
@@ -162,7 +202,6 @@ int clsdata_page_glyphs(void *textpage, int n, void **fns, const double *ctm, do
                 run.b = b;
                 run.ta = (double)mx.a;
                 run.tb = (double)mx.b;
-                run.across = fabs(b) >= fabs(a);
                 run.upright = a * d > 0 && b * c <= 0;
                 run.low0 = c * desc;
                 run.low1 = d * desc;
@@ -181,27 +220,20 @@ int clsdata_page_glyphs(void *textpage, int n, void **fns, const double *ctm, do
                 known = 1;
             }
         }
-        if (known && adv == 0 && unmapped) known = 0;
+        if (known && adv == 0) known = 0;  /* as `_chars_py`: 0 is no width, the loose box has it */
         if (!known) {
             rectf box = {0, 0, 0, 0};
             loose_box(textpage, i, &box);
-            if (fabs(run.ta) >= fabs(run.tb))
-                adv = run.ta != 0 ? ((double)box.right - (double)box.left) / fabs(run.ta) : 0.0;
-            else
-                adv = run.tb != 0 ? ((double)box.top - (double)box.bottom) / fabs(run.tb) : 0.0;
+            adv = loose_advance(&run, box);
         }
         double e = x * A + y * C + E, f = x * B + y * D + F;
-        double x_a = run.low0 + e, y_a = run.low1 + f;
-        double x_b = run.a * adv + run.high0 + e, y_b = run.b * adv + run.high1 + f;
-        double x0 = x_a <= x_b ? x_a : x_b, x1 = x_a <= x_b ? x_b : x_a;
-        double y0 = y_a <= y_b ? y_a : y_b, y1 = y_a <= y_b ? y_b : y_a;
         double *g = geo + 6 * m;
-        g[0] = x0;
-        g[1] = x1;
-        g[2] = height - y1;
-        g[3] = height - y0;
-        g[4] = run.across ? x1 - x0 : y1 - y0;
+        glyph_box(&run, e, f, adv, height, g);
         g[5] = height - f;
+        placed = 1;
+        placed_run = run;
+        placed_e = e;
+        placed_f = f;
         out_font[m] = (uint64_t)(uintptr_t)run.font;
         out_flags[m] = (uint8_t)(run.upright ? UPRIGHT : 0);
         text[t++] = ch;
