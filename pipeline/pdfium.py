@@ -368,12 +368,12 @@ def _loose_advance(run: _Run, loose: Any) -> float:
 
 
 def _glyph_box(run: _Run, e: float, f: float, adv: float, height: float) -> dict[str, float]:
-    """pdfminer's bbox of a glyph at (e, f) (page space): two text-space corners (0, descent) and (adv,
-    descent + size) through the matrix; its size is the box's height, rotated or not."""
-    x_a, y_a = run.low[0] + e, run.low[1] + f
-    x_b, y_b = run.a * adv + run.high[0] + e, run.b * adv + run.high[1] + f
-    x0, x1 = (x_a, x_b) if x_a <= x_b else (x_b, x_a)
-    y0, y1 = (y_a, y_b) if y_a <= y_b else (y_b, y_a)
+    """pdfminer's bbox of a glyph at (e, f) (page space): the text-space box from (0, descent) to (adv,
+    descent + size) through the matrix, its four corners' bounds (text at any angle); its size is the box's
+    height, rotated or not."""
+    xs = (run.low[0] + e, run.a * adv + run.low[0] + e, run.a * adv + run.high[0] + e, run.high[0] + e)
+    ys = (run.low[1] + f, run.b * adv + run.low[1] + f, run.b * adv + run.high[1] + f, run.high[1] + f)
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
     return {"x0": x0, "x1": x1, "top": height - y1, "bottom": height - y0, "doctop": height - y1, "size": y1 - y0}
 
 

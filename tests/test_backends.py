@@ -32,9 +32,10 @@ CID = re.compile(r"\(cid:\d+\)")
 
 
 def _norm(text: str) -> str:
-    """Compared text: compatibility-normalised; a glyph without Unicode is pdfminer's "(cid:N)" and PDFium's
-    U+FFFD, the same fact."""
-    return unicodedata.normalize("NFKC", CID.sub("\ufffd", text))
+    """Compared text: compatibility-normalised (a ligature "ﬃ" is "ffi"); a glyph without Unicode is pdfminer's
+    "(cid:N)" and PDFium's U+FFFD, the same fact; a soft hyphen is a hyphen (PDFium reports both as U+0002 at
+    a line end, and the fast backend writes "-")."""
+    return unicodedata.normalize("NFKC", CID.sub("\ufffd", text)).replace("\u00ad", "-")
 
 
 def _text(c: dict[str, Any]) -> str:
@@ -45,30 +46,75 @@ def _key(c: dict[str, Any]) -> tuple[float, float]:
     return (c["baseline"], c["x0"])
 
 
+# The standard 14 fonts' aliases (PDF Reference 1.7, implementation note 62; pdfminer's FONT_METRICS aliases):
+# pdfminer names a non-embedded "Arial,Bold" by its metrics, "Helvetica-Bold"; PDFium keeps /BaseFont, or names
+# "TimesNewRomanPS-BoldMT" by its standard font, "Times-Bold". The same font, under two names.
+STANDARD_FAMILIES = (("arial", "helvetica"), ("helvetica", "helvetica"), ("timesnewroman", "times"),
+                     ("times", "times"), ("couriernew", "courier"), ("courier", "courier"))
+
+
+def _font(name: str) -> tuple[str, ...]:
+    plain = SUBSET.sub("", name)
+    flat = re.sub(r"[^a-z]", "", plain.lower())
+    for prefix, family in STANDARD_FAMILIES:
+        if flat.startswith(prefix):
+            return (family, str("bold" in flat), str("italic" in flat or "oblique" in flat))
+    return (plain,)
+
+
+def _unmapped(c: dict[str, Any]) -> bool:
+    return "\ufffd" in _text(c)
+
+
+def _same_place(f: dict[str, Any], c: dict[str, Any]) -> bool:
+    """Same place: x0, x1 and baseline within the tolerance, with two known differences:
+    - a glyph pdfminer gives no width (a code outside the font's /Widths: its /MissingWidth, 0) may have its real
+      width in PDFium: x1 is not compared;
+    - text turned 90 degrees: the font's descent (see DESCENT_SHARE) moves the box along x, not y."""
+    slack = TOLERANCE + (0.0 if c["upright"] else DESCENT_SHARE * c["size"])
+    keys = ("x0", "baseline") if c["x1"] - c["x0"] < 0.01 else ("x0", "x1", "baseline")
+    return max(abs(f[k] - c[k]) for k in keys) <= slack
+
+
 def _match(fast: list[dict[str, Any]], ref: list[dict[str, Any]]) -> list[str]:
-    """Pair every reference character with an unused fast one of the same text within the tolerance."""
+    """Pair every reference character with an unused fast one of the same text at the same place (`_same_place`), and
+    compare font, size and vertical extent. Known differences between pdfminer and PDFium that are not errors:
+    - a glyph without Unicode in either backend (pdfminer's "(cid:N)", PDFium's U+FFFD, or PDFium's guess from
+      the code) pairs with any glyph at its place: its text is unknown either way;
+    - the same glyph drawn twice at one place (overprinted "fake bold"): PDFium's text page keeps one;
+    - font names up to the standard 14 fonts' aliases (`_font`);
+    - the vertical extent may move by the font's descent, up to the size (pdfminer reads /Descent from the
+      font descriptor, 0 when the producer wrote 0; PDFium then takes the font program's)."""
     problems = []
-    pool: dict[str, list[dict[str, Any]]] = {}
-    for c in fast:
-        pool.setdefault(_text(c), []).append(c)
+    lines: dict[int, list[int]] = {}  # fast characters by baseline (1 pt buckets), as indices
+    for k, c in enumerate(fast):
+        lines.setdefault(int(c["baseline"]), []).append(k)
+    used: set[int] = set()
+    seen: set[tuple[str, float, float]] = set()
     for c in ref:
-        candidates = pool.get(_text(c), [])
-        best = min(candidates, key=lambda f: abs(f["x0"] - c["x0"]) + abs(f["baseline"] - c["baseline"]),
-                   default=None)
-        if best is None or max(abs(best[k] - c[k]) for k in ("x0", "x1", "baseline")) > TOLERANCE:
-            problems.append(f"{c['text']!r} at ({c['x0']:.1f}, {c['baseline']:.1f}) not found")
+        spot = (_text(c), round(c["x0"], 1), round(c["baseline"], 1))
+        near = [k for line in (-1, 0, 1) for k in lines.get(int(c["baseline"]) + line, ())
+                if k not in used and _same_place(fast[k], c)]
+        same = [k for k in near if _text(fast[k]) == _text(c)]
+        either = same or [k for k in near if _unmapped(c) or _unmapped(fast[k])]
+        if not either:
+            if spot not in seen:  # a glyph drawn again at the same place is allowed to be missing
+                problems.append(f"{c['text']!r} at ({c['x0']:.1f}, {c['baseline']:.1f}) not found")
             continue
-        candidates.remove(best)
-        if SUBSET.sub("", best["fontname"]) != SUBSET.sub("", c["fontname"]) and best["fontname"]:
+        k = min(either, key=lambda k: abs(fast[k]["x0"] - c["x0"]) + abs(fast[k]["baseline"] - c["baseline"]))
+        best = fast[k]
+        used.add(k)
+        seen.add(spot)
+        if _font(best["fontname"]) != _font(c["fontname"]) and best["fontname"]:
             problems.append(f"{c['text']!r}: font {best['fontname']} vs {c['fontname']}")
         if abs(best["size"] - c["size"]) > TOLERANCE or best["upright"] != c["upright"]:
             problems.append(f"{c['text']!r}: size/upright {best['size']:.2f}/{best['upright']} vs "
                             f"{c['size']:.2f}/{c['upright']}")
-        if max(abs(best[k] - c[k]) for k in ("top", "bottom")) > TOLERANCE + DESCENT_SHARE * c["size"]:
+        if abs(best["top"] - c["top"]) > c["size"] or abs(best["bottom"] - c["bottom"]) > c["size"]:
             problems.append(f"{c['text']!r}: top/bottom {best['top']:.1f}/{best['bottom']:.1f} vs "
                             f"{c['top']:.1f}/{c['bottom']:.1f}")
     problems.extend(f"{c['text']!r} at ({c['x0']:.1f}, {c['baseline']:.1f}) only in PDFium"
-                    for cs in pool.values() for c in cs)
+                    for k, c in enumerate(fast) if k not in used)
     return problems
 
 
@@ -153,18 +199,37 @@ def test_the_word_grouper_equals_pdfplumbers_extract_words(pdf: Any) -> None:
             assert _chars_to_words(raw.chars) == reference_chars_to_words(raw.chars), (pdf, backend, raw.number)
 
 
-@pytest.mark.parametrize("name", ["pdf.js--tracemonkey.pdf"])
-def test_the_backends_characters_agree_where_their_drawings_do_not(name: str) -> None:
-    """tracemonkey (a two-column paper with one glyph without Unicode): the same characters; its page 6 figure
-    gives one filled shape more in PDFium (issue #7)."""
-    path = FIXTURES.parent.parent / "shared" / "corpora" / "realworld-pdfs" / name
-    if not path.exists():
-        pytest.skip(f"{path} not here (../shared)")
-    for fast, ref in zip(iter_raw_pages(path, "pdfium"), iter_raw_pages(path, "pdfplumber"), strict=True):
+def _redrawn(chars: list[dict[str, Any]]) -> int:
+    """Glyphs drawn again at the place of an earlier one with the same text (overprinted "fake bold")."""
+    spots = [(_text(c), round(c["x0"], 1), round(c["baseline"], 1)) for c in chars if not c["text"].isspace()]
+    return len(spots) - len(set(spots))
+
+
+# Real-world files where the backends still differ, and how (issue #7). Each is expected to fail (strict: one that
+# starts to agree fails the run until it leaves this list).
+KNOWN_DIFFERENCES = {
+    "pdf.js--TAMReview.pdf": "16 of 2,548 glyphs without Unicode a page (Calibri subset, code 2) are not in PDFium's "
+                             "text page; PDFium flags more glyphs as unmapped (2,300 vs 2,207 on p2)",
+    "pdf.js--issue6127.pdf": "glyphs without Unicode (TimesNewRoman,Italic without ToUnicode): pdfminer takes each "
+                             "code's /Widths entry, PDFium's loose box gives one width for all",
+    "pdfminer.six--i1040nr.pdf": "p24: 2 glyphs without Unicode of a Pi font, boxes 1.9 pt apart",
+    "pdfminer.six--issue-1061-colour-space-stack.pdf": "p7: glyphs without Unicode of a math font 22 pt higher in "
+                                                       "pdfminer (its descent), one missing in PDFium",
+}
+
+
+@pytest.mark.parametrize("pdf", [pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=KNOWN_DIFFERENCES[p.name]))
+                                 if p.name in KNOWN_DIFFERENCES else p for p in sorted(REALWORLD.glob("*.pdf"))],
+                         ids=lambda p: p.name)
+def test_the_backends_characters_agree_on_the_real_world_corpus(pdf: Any) -> None:
+    """Every page of every real-world file: the same characters (`_match`: text, font, size, place), the same
+    glyph count but for glyphs drawn twice at one place, the same count of glyphs without Unicode."""
+    for fast, ref in zip(iter_raw_pages(pdf, "pdfium"), iter_raw_pages(pdf, "pdfplumber"), strict=True):
         problems = _match([c for c in fast.chars if not c["text"].isspace()],
                           [c for c in ref.chars if not c["text"].isspace()])
-        assert not problems, f"p{ref.number}: {problems[:5]}"
-        assert (fast.glyphs, fast.unmapped) == (ref.glyphs, ref.unmapped), f"p{ref.number}"
+        assert not problems, f"p{ref.number}: {len(problems)} differences, e.g. {problems[:5]}"
+        assert ref.glyphs - _redrawn(ref.chars) <= fast.glyphs <= ref.glyphs, f"p{ref.number}"
+        assert fast.unmapped == ref.unmapped, f"p{ref.number}"
 
 
 # Every fixture, real-world and malformed file; at most 40 pages each: the Python reference reads ~60 pages/s.

@@ -61,10 +61,15 @@ static double loose_advance(const run_t *run, rectf box) {
 
 /* pdfminer's bbox of a glyph at (e, f) into g[0..4] (x0, x1, top, bottom, size) (`_glyph_box`). */
 static void glyph_box(const run_t *run, double e, double f, double adv, double height, double *g) {
-    double x_a = run->low0 + e, y_a = run->low1 + f;
-    double x_b = run->a * adv + run->high0 + e, y_b = run->b * adv + run->high1 + f;
-    double x0 = x_a <= x_b ? x_a : x_b, x1 = x_a <= x_b ? x_b : x_a;
-    double y0 = y_a <= y_b ? y_a : y_b, y1 = y_a <= y_b ? y_b : y_a;
+    double xs[4] = {run->low0 + e, run->a * adv + run->low0 + e, run->a * adv + run->high0 + e, run->high0 + e};
+    double ys[4] = {run->low1 + f, run->b * adv + run->low1 + f, run->b * adv + run->high1 + f, run->high1 + f};
+    double x0 = xs[0], x1 = xs[0], y0 = ys[0], y1 = ys[0];
+    for (int k = 1; k < 4; k++) {  /* the four corners' bounds, as pdfminer's apply_matrix_rect */
+        if (xs[k] < x0) x0 = xs[k];
+        if (xs[k] > x1) x1 = xs[k];
+        if (ys[k] < y0) y0 = ys[k];
+        if (ys[k] > y1) y1 = ys[k];
+    }
     g[0] = x0;
     g[1] = x1;
     g[2] = height - y1;
