@@ -2,7 +2,7 @@
 
 Two character backends feed the same word grouping and table finder (pdfplumber's own functions, run on
 plain dictionaries): PDFium (`pipeline/pdfium.py`, the default, ~40x faster) and pdfplumber (the reference).
-tests/test_backends.py asserts they agree on every fixture and the real-world corpus (ADR 0005).
+tests/test_backends.py asserts they agree on every fixture and the real-world corpus (ADRs 0005, 0010).
 """
 
 from __future__ import annotations

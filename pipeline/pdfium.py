@@ -12,6 +12,10 @@ points), so that the words, marks and table grids built from it are those of the
 
 Whitespace glyphs are dropped: pdfplumber's word grouping splits on gaps and spaces alike. The equivalence of
 the two backends is asserted by tests/test_backends.py on every fixture and the real-world corpus.
+
+The per-character and per-segment loops run in C (pipeline/native/pdfium_chars.c, compiled on first use, ADR
+0010); `_chars_py` and `_objects` here are their reference, used without a compiler and compared with them bit
+for bit by the tests.
 """
 
 from __future__ import annotations
@@ -273,6 +277,9 @@ def _chars_py(tp: int, ctm: tuple[float, ...], height: float, fonts: _Fonts, out
     shared: dict[tuple[float, ...], _Run] = {}
     last: tuple[int | None, float, float] | None = None  # (text object, origin) of the previous glyph
     placed: tuple[_Run, float, float] | None = None  # the run and origin of chars[-1] when it is that glyph
+    # An unmapped glyph, to be re-sized by where the next glyph of its text object starts (`_settle`):
+    # (index in chars, run, e, f, text object, x, y).
+    pending: tuple[int, _Run, float, float, int, float, float] | None = None
     for i in range(max(n, 0)):
         code = unicode(tp, i)
         if code in (10, 13) and api.generated(tp, i) == 1:
@@ -281,13 +288,16 @@ def _chars_py(tp: int, ctm: tuple[float, ...], height: float, fonts: _Fonts, out
             # A typed space: a word break where it stands, as in pdfplumber (PDFium's generated spaces are not
             # in the content stream and are left out).
             if chars and api.generated(tp, i) != 1:
+                if pending is not None:
+                    origin(tp, i, p_ox, p_oy)
+                    _settle(pending, text_object(tp, i), ox.value, oy.value, chars, height)
                 _loose_box(api, tp, i, loose)
                 prev = chars[-1]
                 (x0, top), (x1, bottom) = (_apply(ctm, loose.left, loose.top, height),
                                            _apply(ctm, loose.right, loose.bottom, height))
                 append({**prev, "text": " ", "x0": min(x0, x1), "x1": max(x0, x1),
                         "top": min(top, bottom), "bottom": max(top, bottom), "doctop": min(top, bottom)})
-            last = placed = None
+            last = placed = pending = None
             continue
         if code == 2 or (code in (0x2D, 0xAD) and api.hyphen(tp, i) == 1):
             text = "-"  # PDFium reports a line-end hyphen as U+0002
@@ -319,6 +329,9 @@ def _chars_py(tp: int, ctm: tuple[float, ...], height: float, fonts: _Fonts, out
             continue
         last = here
         placed = None
+        if pending is not None:
+            _settle(pending, key, x, y, chars, height)
+            pending = None
         out.glyphs += 1
         if unmapped:
             out.unmapped += 1
@@ -354,6 +367,25 @@ def _chars_py(tp: int, ctm: tuple[float, ...], height: float, fonts: _Fonts, out
         append({"text": text, "fontname": run.name, **_glyph_box(run, e, f, adv, height), "upright": run.upright,
                 "baseline": height - f})
         placed = (run, e, f)
+        if unmapped:  # its width came through a Unicode lookup that has no meaning for it
+            pending = (len(chars) - 1, run, e, f, key, x, y)
+
+
+def _settle(pending: tuple[int, _Run, float, float, int, float, float], key: int | None, x: float, y: float,
+            chars: list[Obj], height: float) -> None:
+    """Re-size an unmapped glyph by the next glyph's origin in the same text object on the same baseline. Its
+    width came from FPDFFont_GetGlyphWidth or the loose box, both through a Unicode lookup that means nothing for
+    a glyph without Unicode (one width for every code: issue6127 gives 778 for all); PDFium placed the next glyph
+    with the code's own /Widths entry, which is what pdfminer's box has."""
+    index, run, e, f, obj, px, py = pending
+    if key != obj:
+        return
+    if abs(run.ta) >= abs(run.tb):
+        adv = (x - px) / run.ta if run.ta and abs(y - py) < 0.01 else 0.0
+    else:
+        adv = (y - py) / run.tb if run.tb and abs(x - px) < 0.01 else 0.0
+    if adv > 0:
+        chars[index].update(_glyph_box(run, e, f, adv, height))
 
 
 # The letters PDFium expands a ligature glyph into -> the ligature's code point (whose width the font has).

@@ -83,6 +83,9 @@ def library(name: str) -> ctypes.CDLL | None:
             if error:
                 reasons.append(f"{folder}: {error}")
                 continue
+            for old in folder.glob(f"{name}-*.so"):  # builds of earlier sources (a process using one keeps it)
+                if old != target:
+                    old.unlink(missing_ok=True)
         try:
             return ctypes.CDLL(str(target))
         except OSError as exc:

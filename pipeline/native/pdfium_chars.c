@@ -1,13 +1,14 @@
-/* clsdata: the characters of one PDFium text page, in pdfplumber's geometry, in one call.
+/* clsdata: PDFium's characters and paths of one page, in pdfplumber's geometry, one call each (ADR 0010).
  *
- * This is the C twin of `_chars` in pipeline/pdfium.py (the Python fallback) and must stay equal to it, operation
- * for operation (tests/test_backends.py compares the two on every fixture and the real-world corpus). Per
- * character, the Python code makes ~6 PDFium calls through ctypes and ~40 bytecode-level operations, ~8 us; this
- * loop takes well under 1 us.
+ * `clsdata_page_glyphs` is the C twin of `_chars_py` in pipeline/pdfium.py, `clsdata_page_paths` of `_objects`
+ * and `_path`; they must stay equal to them, operation for operation (tests/test_backends.py compares them bit
+ * for bit on every fixture, real-world and malformed file). Per character, the Python reference makes ~6 PDFium
+ * calls through ctypes (~1 us each) and as much arithmetic again, ~8 us; this loop takes well under 1 us.
  *
  * It links against nothing: PDFium's function addresses come from pypdfium2 (which loaded the library) in `fns`,
- * in the order of `enum fn`. Built on first use with the system C compiler (pipeline/native/__init__.py).
- * Compiled with -ffp-contract=off so that no multiply-add is fused: the arithmetic is Python's, in doubles. */
+ * in the order of `enum fn` / `enum path_fn`. Built on first use with the system C compiler
+ * (pipeline/native/__init__.py), with -ffp-contract=off so that no multiply-add is fused: the arithmetic is
+ * Python's, in doubles. */
 
 #include <math.h>
 #include <stdint.h>
@@ -88,6 +89,23 @@ static uint32_t ligature_point(const uint32_t *s, int n) {
     return 0;
 }
 
+typedef struct {  /* an unmapped glyph to re-size by the next glyph's origin (`_settle` in pipeline/pdfium.py) */
+    int index;  /* its output index, -1 when none */
+    run_t run;
+    void *key;
+    double e, f, x, y;
+} pending_t;
+
+static void settle(const pending_t *p, void *key, double x, double y, double height, double *geo) {
+    double adv;
+    if (p->index < 0 || key != p->key) return;
+    if (fabs(p->run.ta) >= fabs(p->run.tb))
+        adv = p->run.ta != 0 && fabs(y - p->y) < 0.01 ? (x - p->x) / p->run.ta : 0.0;
+    else
+        adv = p->run.tb != 0 && fabs(x - p->x) < 0.01 ? (y - p->y) / p->run.tb : 0.0;
+    if (adv > 0) glyph_box(&p->run, p->e, p->f, adv, height, geo + 6 * p->index);
+}
+
 /* ctm: pdfminer's page matrix (a, b, c, d, e, f); height: the page's.
  * Per output character j (at most n): its text as UTF-32 code points text[start[j] .. start[j + 1]), x0, x1, top,
  * bottom, size, baseline in geo[6j .. 6j + 6), its font handle, flags (UPRIGHT, SPACE).
@@ -109,6 +127,7 @@ int clsdata_page_glyphs(void *textpage, int n, void **fns, const double *ctm, do
     run_t run = {0}, placed_run = {0};  /* placed: the run and origin of the last output glyph, when it is `last` */
     int placed = 0;
     double placed_e = 0, placed_f = 0;
+    pending_t pending = {-1};
     int have_last = 0, m = 0, t = 0, glyphs = 0, unmapped_count = 0;
     void *last_key = 0;
     double last_x = 0, last_y = 0;
@@ -124,6 +143,11 @@ int clsdata_page_glyphs(void *textpage, int n, void **fns, const double *ctm, do
             if (is_generated < 0) is_generated = generated(textpage, i) == 1;
             if (m > 0 && !is_generated) {
                 rectf box = {0, 0, 0, 0};
+                if (pending.index >= 0) {
+                    double sx = 0, sy = 0;
+                    get_origin(textpage, i, &sx, &sy);
+                    settle(&pending, text_object(textpage, i), sx, sy, height, geo);
+                }
                 double *prev = geo + 6 * (m - 1), *g = geo + 6 * m;
                 double x0, x1, top, bottom;
                 loose_box(textpage, i, &box);
@@ -144,6 +168,7 @@ int clsdata_page_glyphs(void *textpage, int n, void **fns, const double *ctm, do
             }
             have_last = 0;
             placed = 0;
+            pending.index = -1;
             continue;
         }
         uint32_t ch;
@@ -180,6 +205,10 @@ int clsdata_page_glyphs(void *textpage, int n, void **fns, const double *ctm, do
         last_key = key;
         last_x = x;
         last_y = y;
+        if (pending.index >= 0) {
+            settle(&pending, key, x, y, height, geo);
+            pending.index = -1;
+        }
         glyphs++;
         if (unmapped) {
             unmapped_count++;
@@ -243,6 +272,15 @@ int clsdata_page_glyphs(void *textpage, int n, void **fns, const double *ctm, do
         out_flags[m] = (uint8_t)(run.upright ? UPRIGHT : 0);
         text[t++] = ch;
         start[++m] = t;
+        if (unmapped) {  /* its width came through a Unicode lookup that has no meaning for it */
+            pending.index = m - 1;
+            pending.run = run;
+            pending.key = key;
+            pending.e = e;
+            pending.f = f;
+            pending.x = x;
+            pending.y = y;
+        }
     }
     counts[0] = glyphs;
     counts[1] = unmapped_count;
