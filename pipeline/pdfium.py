@@ -203,17 +203,22 @@ def _run(api: _Api, textpage: int, index: int, obj: int, ctm: tuple[float, ...],
     return hit
 
 
+_VP, _INT, _DOUBLE = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
+
+
 @functools.cache
-def _native_glyphs() -> Any:
-    """`clsdata_page_glyphs` of pipeline/native/pdfium_chars.c, typed; None without the compiled helper."""
+def _native(name: str, *argtypes: Any) -> Any:
+    """Function `name` of pipeline/native/pdfium_chars.c, typed (it returns an int); None without the helper."""
     lib = native.library("pdfium_chars")
     if lib is None:
         return None
-    fn = lib.clsdata_page_glyphs
-    vp = ctypes.c_void_p
-    fn.argtypes = [vp, ctypes.c_int, vp, vp, ctypes.c_double, vp, vp, vp, vp, vp, vp]
-    fn.restype = ctypes.c_int
+    fn = getattr(lib, name)
+    fn.argtypes, fn.restype = list(argtypes), ctypes.c_int
     return fn
+
+
+def _native_glyphs() -> Any:
+    return _native("clsdata_page_glyphs", _VP, _INT, _VP, _VP, _DOUBLE, _VP, _VP, _VP, _VP, _VP, _VP)
 
 
 _UTF32 = "utf-32-le" if sys.byteorder == "little" else "utf-32-be"
@@ -497,17 +502,8 @@ def _objects(api: _Api, container: int, form: bool, matrix: tuple[float, ...], h
             _objects(api, obj, True, _compose(own, matrix), height, out, depth + 1)
 
 
-@functools.cache
 def _native_paths() -> Any:
-    """`clsdata_page_paths` of pipeline/native/pdfium_chars.c, typed; None without the compiled helper."""
-    lib = native.library("pdfium_chars")
-    if lib is None:
-        return None
-    fn = lib.clsdata_page_paths
-    vp = ctypes.c_void_p
-    fn.argtypes = [vp, vp, vp, ctypes.c_double, ctypes.c_double, vp, ctypes.c_int, vp, ctypes.c_int, vp, vp]
-    fn.restype = ctypes.c_int
-    return fn
+    return _native("clsdata_page_paths", _VP, _VP, _VP, _DOUBLE, _DOUBLE, _VP, _INT, _VP, _INT, _VP, _VP)
 
 
 _ORIENTATION = (None, "v", "h")
