@@ -272,8 +272,6 @@ def _chars_py(tp: int, ctm: tuple[float, ...], height: float, fonts: _Fonts, out
     ox, oy = ctypes.c_double(), ctypes.c_double()
     p_ox, p_oy = ctypes.addressof(ox), ctypes.addressof(oy)
     loose = raw.FS_RECTF()
-    width = ctypes.c_float()
-    p_width = ctypes.addressof(width)
     unicode, map_error, text_object, origin = api.unicode, api.map_error, api.text_object, api.origin
     A, B, C, D, E, F = ctm
     chars = out.chars
@@ -323,10 +321,7 @@ def _chars_py(tp: int, ctm: tuple[float, ...], height: float, fonts: _Fonts, out
             if placed is not None:
                 ligature_run = placed[0]
                 point = _LIGATURES.get(chars[-1]["text"], 0)
-                if point and point not in ligature_run.widths:
-                    ligature_run.widths[point] = (width.value / 1000.0 if api.glyph_width(
-                        ligature_run.font, point, 1000.0, p_width) else None)
-                wide = (ligature_run.widths[point] or 0.0) * ligature_run.size if point else 0.0
+                wide = (_unit_width(api, ligature_run, point) or 0.0) * ligature_run.size if point else 0.0
                 if not wide:
                     _loose_box(api, tp, i, loose)
                     wide = _loose_advance(ligature_run, loose)
@@ -354,11 +349,7 @@ def _chars_py(tp: int, ctm: tuple[float, ...], height: float, fonts: _Fonts, out
         adv: float | None = None
         if len(text) == 1:
             point = code if unmapped else ord(text)  # an unmapped glyph: its code, as PDFium reported it
-            if point in run.widths:
-                unit = run.widths[point]
-            else:
-                unit = run.widths[point] = (width.value / 1000.0 if api.glyph_width(run.font, point, 1000.0, p_width)
-                                            else None)
+            unit = _unit_width(api, run, point)
             adv = None if unit is None else unit * run.size
         if not adv:
             # No width for the code, or 0: FPDFFont_GetGlyphWidth goes through the font's Unicode map back to a
@@ -374,6 +365,19 @@ def _chars_py(tp: int, ctm: tuple[float, ...], height: float, fonts: _Fonts, out
         placed = (run, e, f)
         if unmapped:  # its width came through a Unicode lookup that has no meaning for it
             pending = (len(chars) - 1, run, e, f, key, x, y)
+
+
+_WIDTH = ctypes.c_float()
+
+
+def _unit_width(api: _Api, run: _Run, point: int) -> float | None:
+    """The font's width of code point `point` per unit of font size (FPDFFont_GetGlyphWidth), cached per font;
+    None when PDFium has none."""
+    widths = run.widths
+    if point not in widths:
+        ok = api.glyph_width(run.font, point, 1000.0, ctypes.addressof(_WIDTH))
+        widths[point] = _WIDTH.value / 1000.0 if ok else None
+    return widths[point]
 
 
 def _settle(pending: tuple[int, _Run, float, float, int, float, float], key: int | None, x: float, y: float,
@@ -434,7 +438,11 @@ def _compose(inner: tuple[float, ...], outer: tuple[float, ...]) -> tuple[float,
 def _edge(p0: tuple[float, float], p1: tuple[float, float]) -> Obj:
     x0, x1 = sorted((p0[0], p1[0]))
     top, bottom = sorted((p0[1], p1[1]))
-    orientation = "v" if p0[0] == p1[0] else ("h" if p0[1] == p1[1] else None)
+    return _edge_dict(x0, x1, top, bottom, "v" if p0[0] == p1[0] else ("h" if p0[1] == p1[1] else None))
+
+
+def _edge_dict(x0: float, x1: float, top: float, bottom: float, orientation: str | None) -> Obj:
+    """An edge in pdfplumber's shape (its `curve_to_edges`), for its table finder."""
     return {"object_type": "curve_edge", "x0": x0, "x1": x1, "top": top, "bottom": bottom, "doctop": top,
             "width": x1 - x0, "height": bottom - top, "orientation": orientation}
 
@@ -523,12 +531,10 @@ def _paths_native(fn: Any, page: int, ctm: tuple[float, ...], height: float, out
         edge_cap, fill_cap = max(edge_cap, counts[0]), max(fill_cap, counts[1])
     n, k = counts
     out.image_share = share[0]
-    tops, bottoms = edges[2 : 5 * n : 5], edges[3 : 5 * n : 5]
     out.edges.extend(
-        {"object_type": "curve_edge", "x0": x0, "x1": x1, "top": top, "bottom": bottom, "doctop": top,
-         "width": x1 - x0, "height": bottom - top, "orientation": _ORIENTATION[int(o)]}
-        for x0, x1, top, bottom, o in zip(edges[0 : 5 * n : 5], edges[1 : 5 * n : 5], tops, bottoms,
-                                          edges[4 : 5 * n : 5], strict=True))
+        _edge_dict(x0, x1, top, bottom, _ORIENTATION[int(o)])
+        for x0, x1, top, bottom, o in zip(edges[0 : 5 * n : 5], edges[1 : 5 * n : 5], edges[2 : 5 * n : 5],
+                                          edges[3 : 5 * n : 5], edges[4 : 5 * n : 5], strict=True))
     out.fills.extend(zip(fills[0 : 4 * k : 4], fills[1 : 4 * k : 4], fills[2 : 4 * k : 4], fills[3 : 4 * k : 4],
                          strict=True))
 

@@ -33,7 +33,7 @@ enum fn {
 };
 
 /* out_flags bits */
-enum { UPRIGHT = 1, SPACE = 2 };
+enum { UPRIGHT = 1 };
 
 typedef struct {  /* what a text object's characters share (`_Run` in pipeline/pdfium.py) */
     void *object, *font;
@@ -108,7 +108,7 @@ static void settle(const pending_t *p, void *key, double x, double y, double hei
 
 /* ctm: pdfminer's page matrix (a, b, c, d, e, f); height: the page's.
  * Per output character j (at most n): its text as UTF-32 code points text[start[j] .. start[j + 1]), x0, x1, top,
- * bottom, size, baseline in geo[6j .. 6j + 6), its font handle, flags (UPRIGHT, SPACE).
+ * bottom, size, baseline in geo[6j .. 6j + 6), its font handle, flags (UPRIGHT).
  * counts[0] = glyphs, counts[1] = unmapped glyphs. Returns the number of output characters. */
 int clsdata_page_glyphs(void *textpage, int n, void **fns, const double *ctm, double height,
                         uint32_t *text, int32_t *start, double *geo, uint64_t *out_font, uint8_t *out_flags,
@@ -162,7 +162,7 @@ int clsdata_page_glyphs(void *textpage, int n, void **fns, const double *ctm, do
                 g[4] = prev[4];
                 g[5] = prev[5];
                 out_font[m] = out_font[m - 1];
-                out_flags[m] = (uint8_t)((out_flags[m - 1] & UPRIGHT) | SPACE);
+                out_flags[m] = out_flags[m - 1];
                 text[t++] = 0x20;
                 start[++m] = t;
             }
