@@ -21,8 +21,8 @@ $(STAMP): $(BIN)/python requirements.lock pyproject.toml
 
 setup: $(STAMP) ocr native  ## create .venv and install the pinned dependencies (idempotent)
 
-native: $(STAMP)  ## compile the C helper of the PDFium backend now (else on first use; ADR 0010)
-	@$(BIN)/python -c "from pipeline import native; import sys; sys.exit(0 if native.library('pdfium_chars') else print('clsdata: no C compiler: the PDFium backend runs its Python reference, ~3x slower (apt-get install gcc)', file=sys.stderr))"
+native: $(STAMP)  ## compile the C helpers of the PDFium backend now (else on first use; ADR 0010)
+	@$(BIN)/python -c "from pipeline import native; import sys; sys.exit(0 if all([native.library('pdfium_chars'), native.library('words')]) else print('clsdata: no C compiler: the PDFium backend runs its Python reference, ~3x slower (apt-get install gcc)', file=sys.stderr))"
 
 ocr:  ## Tesseract with French data for scanned pages (Debian packages; installed when missing)
 	@{ command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx fra; } || { \

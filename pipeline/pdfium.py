@@ -21,7 +21,6 @@ for bit by the tests.
 from __future__ import annotations
 
 import ctypes
-import functools
 import sys
 from array import array
 from collections.abc import Iterator
@@ -37,19 +36,60 @@ from pipeline import errors, native
 Obj = dict[str, Any]
 
 
+@dataclass(slots=True)
+class CharTable:
+    """A page's characters as columns, as the compiled helper returns them: pdfplumber's dictionaries are built
+    only when asked for (`dicts`); the word grouping reads the columns (`layout.py`, pipeline/native/words.c)."""
+
+    codes: array  # every character's text as UTF-32 code points, joined
+    text: str  # the same, decoded
+    start: array  # character i is text[start[i]:start[i + 1]] (int)
+    geo: array  # x0, x1, top, bottom, size, baseline per character (double)
+    font: array  # per character, its font's index in `fonts` (int; equal names, equal index)
+    flags: array  # per character, bit 0: upright (unsigned char)
+    fonts: tuple[str, ...]  # font names, subset prefix kept
+
+    def __len__(self) -> int:
+        return len(self.font)
+
+    def dicts(self) -> list[Obj]:
+        """The characters in pdfplumber's shape."""
+        text, start, geo, n = self.text, self.start, self.geo, len(self.font)
+        texts = list(text) if start[n] == n else [text[i:j] for i, j in zip(start[:n], start[1:], strict=True)]
+        tops = geo[2::6]
+        return [{"text": t, "fontname": self.fonts[f], "x0": x0, "x1": x1, "top": top, "bottom": bottom,
+                 "doctop": top, "upright": bool(fl & 1), "size": size, "baseline": baseline}
+                for t, f, x0, x1, top, bottom, fl, size, baseline in zip(
+                    texts, self.font, geo[0::6], geo[1::6], tops, geo[3::6], self.flags, geo[4::6], geo[5::6],
+                    strict=True)]
+
+
 @dataclass
 class RawPage:
-    """What one page holds, in pdfplumber's dictionary shapes."""
+    """What one page holds, in pdfplumber's dictionary shapes (characters possibly as columns, `table`)."""
 
     number: int  # 1-based
     width: float
     height: float
-    chars: list[Obj] = field(default_factory=list)
+    char_dicts: list[Obj] | None = None  # the characters, or None while only `table` holds them
     edges: list[Obj] = field(default_factory=list)
     fills: list[tuple[float, float, float, float]] = field(default_factory=list)  # x0, top, x1, bottom
     unmapped: int = 0
     glyphs: int = 0  # characters other than whitespace
     image_share: float = 0.0  # share of the page area under image objects (capped at 1): scans
+    table: CharTable | None = None  # the characters as columns (the compiled helper's)
+
+    @property
+    def chars(self) -> list[Obj]:
+        """The characters in pdfplumber's shape (built from `table` on first use)."""
+        if self.char_dicts is None:
+            self.char_dicts = self.table.dicts() if self.table is not None else []
+        return self.char_dicts
+
+    @property
+    def text(self) -> str:
+        """Every character's text, joined."""
+        return self.table.text if self.table is not None else "".join(c["text"] for c in self.chars)
 
 
 class _Api:
@@ -206,15 +246,9 @@ def _run(api: _Api, textpage: int, index: int, obj: int, ctm: tuple[float, ...],
 _VP, _INT, _DOUBLE = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
 
 
-@functools.cache
 def _native(name: str, *argtypes: Any) -> Any:
     """Function `name` of pipeline/native/pdfium_chars.c, typed (it returns an int); None without the helper."""
-    lib = native.library("pdfium_chars")
-    if lib is None:
-        return None
-    fn = getattr(lib, name)
-    fn.argtypes, fn.restype = list(argtypes), ctypes.c_int
-    return fn
+    return native.function("pdfium_chars", name, *argtypes)
 
 
 def _native_glyphs() -> Any:
@@ -225,7 +259,8 @@ _UTF32 = "utf-32-le" if sys.byteorder == "little" else "utf-32-be"
 
 
 def _chars_native(fn: Any, tp: int, ctm: tuple[float, ...], height: float, fonts: _Fonts, out: RawPage) -> None:
-    """`_chars_py` in one C call (pipeline/native/pdfium_chars.c): the same characters, ~10x faster."""
+    """`_chars_py` in one C call (pipeline/native/pdfium_chars.c): the same characters, ~10x faster, kept as
+    columns (`out.table`)."""
     api = _api()
     n = max(api.count(tp), 0)
     text, start = array("I", bytes(4 * n)), array("i", bytes(4 * (n + 1)))
@@ -233,22 +268,15 @@ def _chars_native(fn: Any, tp: int, ctm: tuple[float, ...], height: float, fonts
     counts = array("i", [0, 0])
     fns = api.native_functions
     matrix = array("d", ctm)
-    m = fn(tp, n, ctypes.addressof(fns), matrix.buffer_info()[0], height, *(a.buffer_info()[0] for a in (
-        text, start, geo, font, flags, counts)))
+    m = max(fn(tp, n, ctypes.addressof(fns), matrix.buffer_info()[0], height, *(a.buffer_info()[0] for a in (
+        text, start, geo, font, flags, counts))), 0)
     out.glyphs += counts[0]
     out.unmapped += counts[1]
-    if m <= 0:
-        return
-    joined = text[: start[m]].tobytes().decode(_UTF32)
-    texts = list(joined) if start[m] == m else [joined[i:j] for i, j in zip(start[:m], start[1 : m + 1], strict=True)]
-    names = {f: fonts.get(f)[0] for f in set(font[:m])}
-    tops = geo[2 : 6 * m : 6]
-    out.chars.extend(
-        {"text": t, "fontname": names[f], "x0": x0, "x1": x1, "top": top, "bottom": bottom, "doctop": top,
-         "upright": bool(fl & 1), "size": size, "baseline": baseline}
-        for t, f, x0, x1, top, bottom, fl, size, baseline in zip(
-            texts, font[:m], geo[0 : 6 * m : 6], geo[1 : 6 * m : 6], tops, geo[3 : 6 * m : 6], flags[:m],
-            geo[4 : 6 * m : 6], geo[5 : 6 * m : 6], strict=True))
+    codes = text[: start[m]]
+    names: dict[str, int] = {}
+    number = {f: names.setdefault(fonts.get(f)[0], len(names)) for f in set(font[:m])}
+    out.table = CharTable(codes, codes.tobytes().decode(_UTF32), start[: m + 1], geo[: 6 * m],
+                          array("i", map(number.__getitem__, font[:m])), flags[:m], tuple(names))
 
 
 def _chars(textpage: Any, ctm: tuple[float, ...], height: float, fonts: _Fonts, out: RawPage,

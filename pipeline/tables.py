@@ -12,13 +12,18 @@ What the table means (a fiche action, an action grid, or layout) is decided late
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable, Iterable
 from dataclasses import replace
+from operator import attrgetter
+from typing import TypeVar
 
 from pipeline.blocks import region_to_blocks, words_to_lines
 from pipeline.model import Box, Cell, Grid, Line, Mark, Page, Table, Word
 from pipeline.rules import table_rules
 
 SNAP = 2.5  # points: cell edges closer than this are the same grid line
+T = TypeVar("T")
+_box = attrgetter("box")
 
 
 def _positions(values: list[float]) -> list[float]:
@@ -38,6 +43,16 @@ def _inside(box: Box, cell: Box) -> bool:
     return cell.x0 - 1 <= cx <= cell.x1 + 1 and cell.top - 1 <= cy <= cell.bottom + 1
 
 
+def _centred_in(items: list[tuple[float, float, T]], cell: Box) -> list[tuple[float, float, T]]:
+    """`_inside` for many (centre x, centre y, item), centres computed once: those centred in `cell`, in order."""
+    x0, x1, top, bottom = cell.x0 - 1, cell.x1 + 1, cell.top - 1, cell.bottom + 1
+    return [t for t in items if x0 <= t[0] <= x1 and top <= t[1] <= bottom]
+
+
+def _centres(items: Iterable[T], box: Callable[[T], Box]) -> list[tuple[float, float, T]]:
+    return [((b.x0 + b.x1) / 2, (b.top + b.bottom) / 2, item) for item in items for b in (box(item),)]
+
+
 def _filled(cell: Box, marks: tuple[Mark, ...]) -> bool:
     area = max(cell.width * cell.height, 1.0)
     for m in marks:
@@ -55,10 +70,11 @@ def grid_to_table(grid: Grid, page: Page, words: list[Word], region: int) -> Tab
     ys = _positions([c.top for c in grid.cells] + [c.bottom for c in grid.cells])
     cells: list[Cell] = []
     any_text = False
-    words = [w for w in words if _inside(w.box, grid.box)]
+    centred = _centred_in(_centres(words, _box), grid.box)
+    dots = _centres((m for m in page.marks if m.kind == "dot"), _box)
     for box in sorted(grid.cells, key=lambda b: (b.top, b.x0)):
-        mine = [w for w in words if _inside(w.box, box)]
-        marks = tuple(m for m in page.marks if m.kind == "dot" and _inside(m.box, box))
+        mine = [w for _, _, w in _centred_in(centred, box)]
+        marks = tuple(m for _, _, m in _centred_in(dots, box))
         lines = words_to_lines(replace(page, words=tuple(mine), marks=marks)) if mine else []
         blocks = tuple(region_to_blocks(lines, region)) if lines else ()
         any_text = any_text or bool(blocks)

@@ -38,7 +38,7 @@ def raw_page_to_triage(raw: RawPage, words: list[str]) -> tuple[Status, str]:
         return "empty", "blank page"
     if raw.unmapped > rules["max_unmapped_share"] * glyphs:
         return "unusable", f"{raw.unmapped} of {glyphs} glyphs have no Unicode mapping"
-    text = "".join(c["text"] for c in raw.chars)
+    text = raw.text
     private = len(_PRIVATE.findall(text))
     if private > rules["max_private_share"] * glyphs:
         return "unusable", f"{private} of {glyphs} characters are private-use or replacement characters"

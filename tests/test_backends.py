@@ -250,15 +250,17 @@ def test_the_compiled_helper_is_built_where_a_c_compiler_is() -> None:
     if not any(shutil.which(c) for c in ("cc", "gcc", "clang")):
         pytest.skip("no C compiler on this machine: the Python reference runs")
     assert native.library("pdfium_chars") is not None
+    assert native.library("words") is not None
 
 
 @pytest.mark.parametrize("pdf", NATIVE_PDFS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_the_compiled_helper_equals_its_python_reference(pdf: Any) -> None:
     """pipeline/native/pdfium_chars.c is the C twin of `_chars_py` and `_objects`: the same characters, edges,
-    filled shapes and image share, bit for bit, page for page."""
-    from pipeline import errors, native, pdfium
+    filled shapes and image share, bit for bit, page for page. pipeline/native/words.c is the twin of
+    `_chars_to_words`: the same words from the characters' columns as from their dictionaries."""
+    from pipeline import errors, layout, native, pdfium
 
-    if native.library("pdfium_chars") is None:
+    if native.library("pdfium_chars") is None or native.library("words") is None:
         pytest.skip("no compiled helper on this machine")
     try:
         fast = pdfium.iter_raw_pages(pdf, native=True)
@@ -266,7 +268,9 @@ def test_the_compiled_helper_equals_its_python_reference(pdf: Any) -> None:
         for _, a, b in zip(range(40), fast, slow, strict=False):
             where = f"{pdf.name} p{a.number}"
             assert (a.glyphs, a.unmapped, a.image_share) == (b.glyphs, b.unmapped, b.image_share), where
-            assert a.chars == b.chars, where
+            assert a.table is not None and b.table is None and a.char_dicts is None, where
+            assert layout.raw_page_to_words(a) == layout.raw_page_to_words(b), where  # columns / dictionaries
+            assert a.chars == b.chars and a.text == b.text, where
             assert a.edges == b.edges and a.fills == b.fills, where
     except errors.DocumentError:  # a file PDFium refuses: refused alike by both paths
         with pytest.raises(errors.DocumentError):

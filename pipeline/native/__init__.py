@@ -1,9 +1,9 @@
 """Small C helpers for the hot loops, compiled on first use with the system C compiler and cached.
 
-The only one so far is `pdfium_chars.c`: PDFium's per-character text data of a page read in one call instead
-of ~6 ctypes calls per character (see ADR 0010). The library links against nothing; each helper has a pure
-Python fallback that produces the same arrays, used when no compiler is found, when compiling fails, or with
-`CLSDATA_NATIVE=off`.
+`pdfium_chars.c`: PDFium's per-character text data and paths of a page read in one call each instead of ~6
+ctypes calls per character; `words.c`: those characters grouped into words (see ADR 0010). Neither links against
+anything; each has a pure Python twin that gives the same results, used when no compiler is found, when
+compiling fails, or with `CLSDATA_NATIVE=off`, and compared with it by the tests.
 
 The shared object is cached under `CLSDATA_NATIVE_CACHE` (default `~/.cache/clsdata/native`), named by a hash
 of the source and the platform, written atomically: parallel workers may race to build it, never to load a
@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -92,3 +93,14 @@ def library(name: str) -> ctypes.CDLL | None:
             reasons.append(f"{target}: {exc}")
     log.warning("native helper %s unavailable, using the Python fallback: %s", name, "; ".join(reasons))
     return None
+
+
+@functools.cache
+def function(name: str, symbol: str, *argtypes: Any) -> Any:
+    """Function `symbol` of helper `name`, typed (its arguments `argtypes`, an int result); None without it."""
+    lib = library(name)
+    if lib is None:
+        return None
+    fn = getattr(lib, symbol)
+    fn.argtypes, fn.restype = list(argtypes), ctypes.c_int
+    return fn
