@@ -29,22 +29,30 @@ def load_nlp() -> Language:
                                      "attribute_ruler", "senter"])
     # A SpanRuler, not an EntityRuler: a partner and a public may cover the same words ("Maison des
     # adolescents" is an organisation and names young people).
+    # Names match lower-cased; acronyms exactly ("CAF", not "caf"), by a second ruler whose phrase matcher
+    # compares the tokens' text: ~5x faster than token patterns ([{"ORTH": ...}]) in spaCy's Matcher, same spans.
     ruler = nlp.add_pipe("span_ruler", name="clsdata_ruler",
                          config={"spans_key": SPANS_KEY, "phrase_matcher_attr": "LOWER", "annotate_ents": False})
-    ruler.add_patterns(_patterns(nlp))  # type: ignore[attr-defined]
+    ruler.add_patterns(_patterns())  # type: ignore[attr-defined]
+    exact = nlp.add_pipe("span_ruler", name="clsdata_acronyms",
+                         config={"spans_key": SPANS_KEY, "phrase_matcher_attr": "ORTH", "annotate_ents": False,
+                                 "overwrite": False})
+    exact.add_patterns(_acronym_patterns())  # type: ignore[attr-defined]
     return nlp
 
 
-def _patterns(nlp: Language) -> list[dict[str, object]]:
-    """SpanRuler patterns from the vocabularies: names as lower-cased phrases, acronyms case-sensitive tokens."""
+def _acronym_patterns() -> list[dict[str, object]]:
+    return [{"label": "PARTNER", "pattern": acronym, "id": f"{p.name}|{p.acronym or ''}"}
+            for p in vocabularies().partners for acronym in p.acronyms]
+
+
+def _patterns() -> list[dict[str, object]]:
+    """SpanRuler patterns from the vocabularies (names as lower-cased phrases; acronyms: `_acronym_patterns`)."""
     vocab = vocabularies()
     out: list[dict[str, object]] = []
     for p in vocab.partners:
         key = f"{p.name}|{p.acronym or ''}"
         out.extend({"label": "PARTNER", "pattern": name, "id": key} for name in p.names)
-        for acronym in p.acronyms:
-            tokens = [t.text for t in nlp.make_doc(acronym)]
-            out.append({"label": "PARTNER", "pattern": [{"ORTH": t} for t in tokens], "id": key})
     # "Département du Pas-de-Calais", "Conseil départemental du Jura", "Région Occitanie": from départements.csv.
     places = {"Conseil départemental|": [f"{w} {_of(d.name)}" for d in vocab.departements
                                          for w in ("département", "conseil départemental")],
@@ -95,7 +103,7 @@ def texts_to_mentions(texts: Sequence[str]) -> list[Mentions]:
     for doc in nlp.pipe(texts, batch_size=64):
         partners: list[str] = []
         publics: list[str] = []
-        spans = doc.spans.get(SPANS_KEY, [])
+        spans = sorted(doc.spans.get(SPANS_KEY, []))  # both rulers' spans in one order (each ruler sorts its own)
         for label, found in (("PARTNER", partners), ("PUBLIC", publics)):
             # the longest match wins among overlapping matches of one label ("professionnels de santé")
             for span in sorted(filter_spans([s for s in spans if s.label_ == label]), key=lambda s: s.start):
