@@ -71,6 +71,17 @@ def test_partners_and_publics_of_actions_through_the_span_ruler() -> None:
     assert set(got.publics) == {"jeunes", "petite enfance et parentalité"}
 
 
+def test_acronyms_match_in_capitals_only_and_names_in_any_case() -> None:
+    from pipeline.nlp import texts_to_mentions
+
+    got = texts_to_mentions(["Partenaires : MSA, la caisse d’allocations familiales et l'ARS", "la caf, les ars",
+                             "CAF"])
+    assert got[0].partners == ("Mutualité sociale agricole", "Caisse d'allocations familiales",
+                               "Agence régionale de santé")
+    assert got[1].partners == ()  # "caf", "ars": words, not the acronyms
+    assert got[2].partners == ("Caisse d'allocations familiales",)
+
+
 def test_department_from_names_and_postcodes_not_from_region_or_territory_names() -> None:
     assert texts_to_department(["Agence régionale de santé Pays de la Loire"], V) == (None, None)
     texts = ["Angers Loire Métropole, 83 rue du Mail, 49000 Angers"]
