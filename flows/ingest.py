@@ -162,48 +162,57 @@ def ingest(sources: list[str], db: str = str(store.DEFAULT_DB), registry: str | 
         known = store.loaded_documents(con)
         bad = store.quarantined_documents(con)
         reviewed = store.reviewed_paths(con)
-    files = _discover(sources, registry, raw_dir, db, summary)
-    _log("discovered", documents=len(files), sources=sources, registry=registry)
+    try:
+        files = _discover(sources, registry, raw_dir, db, summary)
+        _log("discovered", documents=len(files), sources=sources, registry=registry)
 
-    todo: list[tuple[Path, str | None]] = []
-    for path in files:
-        sha = _sha256(path)
-        same = sha is not None and (known.get(sha) == EXTRACTOR_VERSION
-                                    or bad.get(str(path)) == (sha, EXTRACTOR_VERSION))
-        if same and not force:
-            summary.unchanged.append(str(path))
-            continue
-        if str(path) in reviewed and reviewed[str(path)] != sha:
-            summary.needs_review.append(str(path))
-            _log("needs-review", sha256=sha, path=str(path), reviewed_sha256=reviewed[str(path)],
-                 reason="the document's bytes changed since its gold was reviewed")
-        todo.append((path, sha))
-    if not todo:
-        _log("nothing-changed", unchanged=len(summary.unchanged))
-
-    futures = [extract_document.submit(str(p), sha or f"unreadable:{p}") for p, sha in todo]
-    for (path, sha), future in zip(todo, futures, strict=True):
-        try:
-            result = future.result()
-            if isinstance(result, errors.DocumentError) and result.path != str(path):
-                result = errors.DocumentError(str(path), result.reason, result.detail)  # cached under another name
-            if isinstance(result, errors.DocumentError):
-                quarantine_document(db, result, sha)
-                summary.quarantined.append((str(path), result.one_line()))
-                _log("quarantined", sha256=sha, path=str(path), reason=result.reason, detail=result.detail)
-                continue
-            if result.document.path != str(path):  # the same bytes met under another name: cached result
-                result = result.model_copy(update={"document": result.document.model_copy(update={"path": str(path)})})
-            if not load_document(db, result):
+        todo: list[tuple[Path, str | None]] = []
+        for path in files:
+            sha = _sha256(path)
+            same = sha is not None and (known.get(sha) == EXTRACTOR_VERSION
+                                        or bad.get(str(path)) == (sha, EXTRACTOR_VERSION))
+            if same and not force:
                 summary.unchanged.append(str(path))
-                _log("kept-reviewed", sha256=sha, path=str(path))
                 continue
-            summary.loaded.append(str(path))
-            _log("loaded", sha256=sha, path=str(path), territory=result.contract.territory, axes=len(result.axes),
-                 actions=len(result.actions))
-        except Exception as exc:  # a fault of clsdata or of the machine, not of the document
-            summary.failed.append((str(path), f"{type(exc).__name__}: {exc}"[:300]))
-            _log("failed", sha256=sha, path=str(path), error=f"{type(exc).__name__}: {exc}"[:300])
+            if str(path) in reviewed and reviewed[str(path)] != sha:
+                summary.needs_review.append(str(path))
+                _log("needs-review", sha256=sha, path=str(path), reviewed_sha256=reviewed[str(path)],
+                     reason="the document's bytes changed since its gold was reviewed")
+            todo.append((path, sha))
+        if not todo:
+            _log("nothing-changed", unchanged=len(summary.unchanged))
+
+        futures = [extract_document.submit(str(p), sha or f"unreadable:{p}") for p, sha in todo]
+        for (path, sha), future in zip(todo, futures, strict=True):
+            try:
+                result = future.result()
+                if isinstance(result, errors.DocumentError) and result.path != str(path):
+                    # cached under another name
+                    result = errors.DocumentError(str(path), result.reason, result.detail)
+                if isinstance(result, errors.DocumentError):
+                    quarantine_document(db, result, sha)
+                    summary.quarantined.append((str(path), result.one_line()))
+                    _log("quarantined", sha256=sha, path=str(path), reason=result.reason, detail=result.detail)
+                    continue
+                if result.document.path != str(path):  # the same bytes met under another name: cached result
+                    document = result.document.model_copy(update={"path": str(path)})
+                    result = result.model_copy(update={"document": document})
+                if not load_document(db, result):
+                    summary.unchanged.append(str(path))
+                    _log("kept-reviewed", sha256=sha, path=str(path))
+                    continue
+                summary.loaded.append(str(path))
+                _log("loaded", sha256=sha, path=str(path), territory=result.contract.territory,
+                     axes=len(result.axes), actions=len(result.actions))
+            except Exception as exc:  # a fault of clsdata or of the machine, not of the document
+                summary.failed.append((str(path), f"{type(exc).__name__}: {exc}"[:300]))
+                _log("failed", sha256=sha, path=str(path), error=f"{type(exc).__name__}: {exc}"[:300])
+    except BaseException as exc:  # discovery or the loop itself broke (a bad registry, Ctrl+C): not 'running'
+        with store.connect(db) as con:
+            store.finish_run(con, summary.run_id, len(summary.loaded), len(summary.unchanged),
+                             len(summary.quarantined), len(summary.failed), aborted=True)
+        _log("aborted", run_id=summary.run_id, error=f"{type(exc).__name__}: {exc}"[:300])
+        raise
 
     with store.connect(db) as con:
         store.finish_run(con, summary.run_id, len(summary.loaded), len(summary.unchanged), len(summary.quarantined),

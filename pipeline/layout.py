@@ -2,7 +2,9 @@
 
 Two character backends feed the same word grouping and table finder (pdfplumber's own functions, run on
 plain dictionaries): PDFium (`pipeline/pdfium.py`, the default, ~40x faster) and pdfplumber (the reference).
-tests/test_backends.py asserts they agree on every fixture and the real-world corpus (ADRs 0005, 0010).
+tests/test_backends.py asserts they agree on every fixture and the real-world corpus (ADRs 0005, 0010). The
+PDFium backend's characters arrive as columns, which pipeline/native/words.c groups into words in one call
+(`table_to_words`); `_chars_to_words` is its reference, and the path for character dictionaries.
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ def _lines(chars: list[dict[str, Any]], key: str, tolerance: float) -> list[list
 def _chars_to_words(chars: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """pdfplumber's `extract_words` with WORD_SETTINGS (no text flow, blanks split, ligatures expanded, runs of
     equal (upright, font, size) grouped first), in one pass without its generic machinery: ~3x faster, and
-    asserted equal to it by tests/test_layout.py."""
+    asserted equal to it by tests/test_backends.py."""
     xt, yt = float(WORD_SETTINGS["x_tolerance"]), float(WORD_SETTINGS["y_tolerance"])
     words: list[dict[str, Any]] = []
     i, n = 0, len(chars)
@@ -164,7 +166,7 @@ def _native_words() -> Any:
 
 def table_to_words(table: CharTable) -> list[Word] | None:
     """`_words` on characters held as columns, grouped by pipeline/native/words.c (the C twin of
-    `_chars_to_words`, asserted equal to it by tests/test_layout.py): ~10x faster, and no character dictionary
+    `_chars_to_words`, asserted equal to it by tests/test_backends.py): ~10x faster, and no character dictionary
     is built. None without the compiled helper."""
     fn = _native_words()
     if fn is None:

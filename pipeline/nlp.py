@@ -1,8 +1,9 @@
 """spaCy (fr_core_news_sm) enrichment: partner organisations and target publics, from rule files.
 
-The model is loaded once per process (cached). Only its French tokenizer and vocabulary run, with a
-SpanRuler whose patterns come from pipeline/rules/partners.yaml and publics.yaml: the statistical components
-(tok2vec, NER, parser, tagger) cost ~30x the ruler and their entities were not used (measured on the fixtures).
+The model is loaded once per process (cached). Only its French tokenizer and vocabulary run, with two
+SpanRulers whose patterns come from pipeline/rules/partners.yaml and publics.yaml (names and publics in any
+case; acronyms exactly): the statistical components (tok2vec, NER, parser, tagger) cost ~30x the rulers and their
+entities were not used (measured on the fixtures).
 """
 
 from __future__ import annotations

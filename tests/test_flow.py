@@ -87,6 +87,25 @@ def test_registry_urls_are_downloaded_then_fetched_conditionally(prefect_harness
 
 
 @pytest.mark.flow
+def test_a_run_stopped_by_a_bad_registry_is_recorded_aborted_not_left_running(prefect_harness: None,
+                                                                                tmp_path: Path) -> None:
+    from flows.ingest import ingest
+    from pipeline.sources import RegistryError
+
+    db = tmp_path / "cls.duckdb"
+    ingest([str(FIXTURES / "ernee-bocage-mayennais" / "source.pdf")], str(db))
+    registry = tmp_path / "sources.yaml"
+    registry.write_text("sources: [unclosed\n", encoding="utf-8")
+    with pytest.raises(RegistryError, match="sources.yaml: not valid YAML"):
+        ingest([], str(db), str(registry), str(tmp_path / "raw"))
+    with store.connect(db) as con:
+        runs = con.execute("SELECT status, finished_at IS NOT NULL FROM runs ORDER BY started_at").fetchall()
+        documents = con.execute("SELECT count(*) FROM documents").fetchone()
+    assert runs == [("ok", True), ("aborted", True)]
+    assert documents == (1,)  # what the first run loaded is kept
+
+
+@pytest.mark.flow
 def test_a_local_dask_cluster_builds_the_same_warehouse(prefect_harness: None, tmp_path: Path) -> None:
     from flows.ingest import ingest, task_runner
 

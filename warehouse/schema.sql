@@ -216,7 +216,7 @@ CREATE TABLE IF NOT EXISTS runs (
     unchanged         INTEGER,
     quarantined       INTEGER,
     failed            INTEGER,
-    status            VARCHAR NOT NULL          -- running | ok | failed
+    status            VARCHAR NOT NULL          -- running | ok | failed | aborted
 );
 
 CREATE TABLE IF NOT EXISTS fetches (

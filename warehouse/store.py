@@ -314,10 +314,13 @@ def start_run(con: duckdb.DuckDBPyConnection, run_id: str, extractor_version: st
 
 
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, loaded: int, unchanged: int, quarantined: int,
-               failed: int) -> None:
+               failed: int, aborted: bool = False) -> None:
+    """Close a run: 'ok', 'failed' (some document failed) or 'aborted' (the run itself stopped on an error; the
+    counts say how far it got)."""
+    status = "aborted" if aborted else "failed" if failed else "ok"
     con.execute("UPDATE runs SET finished_at = ?, loaded = ?, unchanged = ?, quarantined = ?, failed = ?, "
                 "status = ? WHERE run_id = ?",
-                [datetime.now(), loaded, unchanged, quarantined, failed, "failed" if failed else "ok", run_id])
+                [datetime.now(), loaded, unchanged, quarantined, failed, status, run_id])
 
 
 def last_runs(con: duckdb.DuckDBPyConnection, limit: int = 10) -> tuple[list[str], list[tuple[Any, ...]]]:

@@ -4,7 +4,7 @@
  * runs of equal (upright, font, size) characters; in each run, lines clustered by top (upright text) or x0
  * (rotated text), characters sorted by x0 (or by top, bottom) within a line, stable; a word ends at a blank
  * character, at a gap wider than the x tolerance, or when the next character steps back or leaves the line.
- * Ligature characters are written out (U+FB00..U+FB06). tests/test_layout.py compares the two exactly on every
+ * Ligature characters are written out (U+FB00..U+FB06). tests/test_backends.py compares the two exactly on every
  * fixture, real-world and malformed file. Pure C99, no dependency. */
 
 #include <math.h>
