@@ -77,6 +77,20 @@ def _extraction_cache_key(_: Any, parameters: dict[str, Any]) -> str:
     return f"clsdata-extract-{parameters['sha256']}-{EXTRACTOR_VERSION}-{code_fingerprint()}"
 
 
+def prune_extraction_cache() -> int:
+    """Delete the persisted extractions no run can reuse: their key names another extractor version or code
+    fingerprint (`_extraction_cache_key`). Without this, every extractor change left a full copy of the
+    corpus's extractions in Prefect's result storage. Returns how many were deleted."""
+    from prefect.settings import get_current_settings
+
+    folder = Path(get_current_settings().results.local_storage_path).expanduser()
+    current = f"-{EXTRACTOR_VERSION}-{code_fingerprint()}"
+    stale = [p for p in folder.glob("clsdata-extract-*") if not p.name.endswith(current)]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)
+
+
 def task_runner(workers: int = 0, dask_address: str | None = None) -> Any:
     """Threads in this process (default), a local Dask cluster of `workers` processes, or an existing cluster."""
     if dask_address or workers > 1:
@@ -218,7 +232,7 @@ def ingest(sources: list[str], db: str = str(store.DEFAULT_DB), registry: str | 
         store.finish_run(con, summary.run_id, len(summary.loaded), len(summary.unchanged), len(summary.quarantined),
                          len(summary.failed))
     _log("finished", run_id=summary.run_id, loaded=len(summary.loaded), unchanged=len(summary.unchanged),
-         quarantined=len(summary.quarantined), failed=len(summary.failed))
+         quarantined=len(summary.quarantined), failed=len(summary.failed), stale_cache_pruned=prune_extraction_cache())
     return summary
 
 

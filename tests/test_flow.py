@@ -3,6 +3,7 @@ re-runs, the sources registry over HTTP, a local Dask cluster, the scheduled dep
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -103,6 +104,29 @@ def test_a_run_stopped_by_a_bad_registry_is_recorded_aborted_not_left_running(pr
         documents = con.execute("SELECT count(*) FROM documents").fetchone()
     assert runs == [("ok", True), ("aborted", True)]
     assert documents == (1,)  # what the first run loaded is kept
+
+
+@pytest.mark.flow
+def test_a_run_prunes_cached_extractions_of_other_extractor_versions(prefect_harness: None, tmp_path: Path) -> None:
+    """Persisted extractions are keyed by (sha256, extractor version, code fingerprint): those of another
+    version or fingerprint can never be reused and are deleted; this run's stays for the next run."""
+    from prefect.settings import PREFECT_LOCAL_STORAGE_PATH, temporary_settings
+
+    from flows.ingest import _extraction_cache_key, ingest
+    from pipeline import EXTRACTOR_VERSION
+
+    storage = tmp_path / "storage"
+    storage.mkdir()
+    stale = [storage / f"clsdata-extract-{'0' * 64}-0.0.1-0123456789abcdef",  # an older extractor
+             storage / f"clsdata-extract-{'1' * 64}-{EXTRACTOR_VERSION}-0000000000000000"]  # older code
+    other = storage / "not-a-clsdata-result"
+    for path in [*stale, other]:
+        path.write_text("{}", encoding="utf-8")
+    pdf = FIXTURES / "ernee-bocage-mayennais" / "source.pdf"
+    with temporary_settings({PREFECT_LOCAL_STORAGE_PATH: storage}):
+        ingest([str(pdf)], str(tmp_path / "cls.duckdb"))
+    assert not any(p.exists() for p in stale) and other.exists()
+    assert (storage / _extraction_cache_key(None, {"sha256": hashlib.sha256(pdf.read_bytes()).hexdigest()})).exists()
 
 
 @pytest.mark.flow
