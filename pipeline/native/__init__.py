@@ -6,8 +6,8 @@ anything; each has a pure Python twin that gives the same results, used when no 
 compiling fails, or with `CLSDATA_NATIVE=off`, and compared with it by the tests.
 
 The shared object is cached under `CLSDATA_NATIVE_CACHE` (default `~/.cache/clsdata/native`), named by a hash
-of the source and the platform, written atomically: parallel workers may race to build it, never to load a
-half-written file.
+of the source, the shared headers (`*.h`) and the platform, written atomically: parallel workers may race to
+build it, never to load a half-written file.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def library(name: str) -> ctypes.CDLL | None:
     if os.environ.get("CLSDATA_NATIVE", "").lower() in ("off", "0", "no", "false"):
         return None
     source = HERE / f"{name}.c"
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in [source, *sorted(HERE.glob("*.h"))])).hexdigest()[:16]
     tag = f"{name}-{digest}-{sys.platform}-{platform.machine()}.so"
     reasons = []
     for folder in (_cache_dir(), Path(tempfile.gettempdir()) / "clsdata-native"):

@@ -13,6 +13,8 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "unicode.h"
+
 typedef struct { float left, top, right, bottom; } rectf;
 typedef struct { float a, b, c, d, e, f; } matrixf;
 
@@ -41,17 +43,6 @@ typedef struct {  /* what a text object's characters share (`_Run` in pipeline/p
     double size, a, b, ta, tb, low0, low1, high0, high1;
     int upright;
 } run_t;
-
-static int is_space(unsigned int c) {  /* Python's str.isspace() */
-    switch (c) {
-    case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D: case 0x1C: case 0x1D: case 0x1E: case 0x1F:
-    case 0x20: case 0x85: case 0xA0: case 0x1680: case 0x2028: case 0x2029: case 0x202F: case 0x205F:
-    case 0x3000:
-        return 1;
-    default:
-        return c >= 0x2000 && c <= 0x200A;
-    }
-}
 
 /* The advance in text space from a loose box (page space): its extent along the baseline (`_loose_advance`). */
 static double loose_advance(const run_t *run, rectf box) {
