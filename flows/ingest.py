@@ -67,7 +67,7 @@ def code_fingerprint() -> str:
     when a developer changed it without bumping EXTRACTOR_VERSION."""
     root = Path(__file__).resolve().parent.parent / "pipeline"
     digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.suffix in {".py", ".yaml", ".csv"}):
+    for path in sorted(p for p in root.rglob("*") if p.suffix in {".py", ".yaml", ".csv", ".c", ".h"}):
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
