@@ -277,6 +277,21 @@ def test_the_compiled_helper_equals_its_python_reference(pdf: Any) -> None:
             list(pdfium.iter_raw_pages(pdf, native=False))
 
 
+@pytest.mark.parametrize("pdf", [p for p in PDFS if "angers" in str(p) or "est-cantal" in str(p)],
+                         ids=lambda p: p.parent.name)
+def test_reopening_the_document_to_bound_pdfiums_memory_changes_no_page(pdf: Any, monkeypatch: Any) -> None:
+    """PDFium's document is closed and opened again every REOPEN_EVERY pages (its caches grow with every page
+    read): the pages read across reopenings, with fresh font caches, equal those read in one opening."""
+    from pipeline import pdfium
+
+    whole = list(pdfium.iter_raw_pages(pdf))
+    monkeypatch.setattr(pdfium, "REOPEN_EVERY", 2)
+    reopened = list(pdfium.iter_raw_pages(pdf))
+    assert len(whole) == len(reopened) > 2
+    for a, b in zip(whole, reopened, strict=True):
+        assert (a.chars, a.edges, a.fills, a.glyphs, a.unmapped) == (b.chars, b.edges, b.fills, b.glyphs, b.unmapped)
+
+
 def test_without_a_working_compiler_the_python_reference_runs(tmp_path: Any, monkeypatch: Any, caplog: Any) -> None:
     """A compiler that fails: no helper and a warning that says why (the reference then reads the pages: see
     `test_the_compiled_helper_equals_its_python_reference`)."""
