@@ -13,7 +13,6 @@ import ctypes
 import functools
 import os
 import re
-import sys
 from array import array
 from collections.abc import Iterator
 from pathlib import Path
@@ -157,7 +156,6 @@ def _words(chars: list[dict[str, Any]]) -> list[Word]:
 
 
 _VP, _DOUBLE = ctypes.c_void_p, ctypes.c_double
-_UTF32 = "utf-32-le" if sys.byteorder == "little" else "utf-32-be"
 
 
 def _native_words() -> Any:
@@ -179,7 +177,7 @@ def table_to_words(table: CharTable) -> list[Word] | None:
            *(a.buffer_info()[0] for a in (wgeo, wfirst, wstart, out)))
     if m < 0:
         raise MemoryError("word grouping: out of memory")
-    text = out[: wstart[m]].tobytes().decode(_UTF32)
+    text = out[: wstart[m]].tobytes().decode(native.UTF32)
     styles = [_font_style(name or "") for name in table.fonts]
     geo, font, flags = table.geo, table.font, table.flags
     words = []

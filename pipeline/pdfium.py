@@ -21,7 +21,6 @@ for bit by the tests.
 from __future__ import annotations
 
 import ctypes
-import sys
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -255,9 +254,6 @@ def _native_glyphs() -> Any:
     return _native("clsdata_page_glyphs", _VP, _INT, _VP, _VP, _DOUBLE, _VP, _VP, _VP, _VP, _VP, _VP)
 
 
-_UTF32 = "utf-32-le" if sys.byteorder == "little" else "utf-32-be"
-
-
 def _chars_native(fn: Any, tp: int, ctm: tuple[float, ...], height: float, fonts: _Fonts, out: RawPage) -> None:
     """`_chars_py` in one C call (pipeline/native/pdfium_chars.c): the same characters, ~10x faster, kept as
     columns (`out.table`)."""
@@ -275,7 +271,7 @@ def _chars_native(fn: Any, tp: int, ctm: tuple[float, ...], height: float, fonts
     codes = text[: start[m]]
     names: dict[str, int] = {}
     number = {f: names.setdefault(fonts.get(f)[0], len(names)) for f in set(font[:m])}
-    out.table = CharTable(codes, codes.tobytes().decode(_UTF32), start[: m + 1], geo[: 6 * m],
+    out.table = CharTable(codes, codes.tobytes().decode(native.UTF32), start[: m + 1], geo[: 6 * m],
                           array("i", map(number.__getitem__, font[:m])), flags[:m], tuple(names))
 
 

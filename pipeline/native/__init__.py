@@ -27,6 +27,8 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
+# The helpers exchange text as native-endian UTF-32 code points (uint32 arrays): the codec that decodes them.
+UTF32 = "utf-32-le" if sys.byteorder == "little" else "utf-32-be"
 
 
 def _cache_dir() -> Path:

@@ -1,4 +1,4 @@
-/* clsdata: what the C helpers share (included by pipeline/native/*.c; part of every helper's build hash). */
+/* clsdata: what the C helpers of pipeline/native share (part of every helper's build hash). */
 #ifndef CLSDATA_UNICODE_H
 #define CLSDATA_UNICODE_H
 

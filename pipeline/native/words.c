@@ -29,7 +29,6 @@ typedef struct {
     const uint32_t *cp;
     const int *start;
     const double *geo;  /* per character: x0, x1, top, bottom, size, baseline */
-    const int *font;
     const uint8_t *flags;
 } chars_t;
 
@@ -159,7 +158,7 @@ static void run_words(const chars_t *c, int i, int j, double xt, double yt, doub
 int clsdata_words(int n, const uint32_t *cp, const int *start, const double *geo, const int *font,
                   const uint8_t *flags, double xt, double yt, double *wgeo, int *wfirst, int *wstart,
                   uint32_t *out) {
-    chars_t c = {cp, start, geo, font, flags};
+    chars_t c = {cp, start, geo, flags};
     words_t w = {wgeo, wfirst, wstart, out, 0};
     wstart[0] = 0;
     if (n <= 0) return 0;
