@@ -35,6 +35,13 @@ class GoldObjective(GoldAxis):
     axis: str | None
 
 
+class GoldStep(_Gold):
+    """A step / operation / stage inside one fiche ("Etape 2 : …", "Opération 1 : …"): part of its action."""
+
+    title: str = Field(min_length=1)
+    years: list[int] = Field(default_factory=list)
+
+
 class GoldSheet(_Gold):
     """The fields of an action's "fiche action" table, as printed (see docs/gold-conventions.md)."""
 
@@ -43,6 +50,7 @@ class GoldSheet(_Gold):
     publics: list[str] = Field(default_factory=list)
     schedule: str | None = None
     indicators: list[str] = Field(default_factory=list)
+    steps: list[GoldStep] | None = None  # None = not annotated (not scored); [] = the fiche has no steps
 
 
 class GoldAction(GoldAxis):
