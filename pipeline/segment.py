@@ -15,17 +15,17 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from pipeline.blocks import TRAILING
+from pipeline.fiches import Fiche, blocks_to_entries, entries_to_fiches, fiche_years
 from pipeline.model import Block, Box, Cell, Document
+from pipeline.outline import Outline, document_to_outline
 from pipeline.rules import StructureRules, fold, structure_rules
 from pipeline.sheets import (
     LEADING_NUMBER,
     Columns,
-    Fiche,
     GridRow,
     Sheet,
     cell_text,
     schedule_to_years,
-    table_to_fiche,
     table_to_grid,
 )
 
@@ -256,31 +256,22 @@ class _Builder:
         self.actions.append(node)
         return node
 
-    def add_fiche(self, fiche: Fiche, opened: Node | None, pending: tuple[str, Block | None] | None) -> None:
-        """A fiche table: the sheet of the action its heading just opened, a new action, or the rest of the
-        previous fiche broken across pages."""
-        last = self.actions[-1] if self.actions else None
-        years = schedule_to_years(fiche.sheet.schedule, self.rules)
-        if (fiche.title is None and fiche.number is None and pending is None and last is not None
-                and last.sheet is not None and not {"axis", "objective"} & fiche.labelled):
-            last.sheet.merge(fiche.sheet, fiche.lead)
-            last.years = sorted(set(last.years) | set(years))
-            return
-        if cell_text(fiche.axis) is not None:  # a fiche names its own axis: no objective unless it names one
-            self.enter_cell("axis", fiche.axis)
+    def add_fiche(self, fiche: Fiche) -> None:
+        """A fiche (pipeline/fiches.py): one action with its sheet, under the axis / objective its own fields
+        name, else under the current ones."""
+        if fiche.axis_text is not None:  # a fiche names its own axis: no objective unless it names one
+            self.enter_axis(fiche.axis_text, fiche.title_block or self._anchor())
             self.objective = None
-        self.enter_cell("objective", fiche.objective)
-        if opened is not None and opened.sheet is None and (
-                fiche.title is None or soft_key(fiche.title) == soft_key(opened.title)):
-            opened.sheet, opened.years = fiche.sheet, years
-            opened.axis = self.axis.number if self.axis else opened.axis
-            opened.objective = self.objective.title if self.objective else opened.objective
+        if fiche.objective_text is not None:
+            self.objective = self.objective_for(fiche.objective_text, fiche.title_block or self._anchor())
+        title = fiche.title
+        if title is None:
             return
-        title, title_block = fiche.title, fiche.title_block
-        if title is None and pending is not None and pending[1] is not None:
-            title, title_block = pending[1].text, pending[1]
-        if title and title_block is not None:
-            self.action(fiche.number or (pending[0] if pending else None), title, title_block, years, fiche.sheet)
+        block = fiche.title_block or self._anchor()
+        self.action(fiche.number, title, block, fiche_years(fiche, self.rules), fiche.sheet)
+
+    def _anchor(self) -> Block:
+        return Block(text="", kind="text", page=1, box=None, size=10.0, bold=False)
 
     def add_grid_rows(self, rows: list[GridRow]) -> None:
         for row in rows:
@@ -294,46 +285,51 @@ class _Builder:
                 self.action(row.number, row.title, row.block, row.years, row.sheet)
 
 
-def blocks_to_numbered(doc: Document, rules: StructureRules) -> tuple[list[Node], list[Node], list[Node]]:
-    """Numbered axes/objectives/actions, numbered lists of actions in year groups or Actions sections, fiche
-    action tables and action tables (pipeline/sheets.py)."""
+def blocks_to_numbered(doc: Document, rules: StructureRules, fiches: list[Fiche] | None = None,
+                       action_ok: set[int] | None = None) -> tuple[list[Node], list[Node], list[Node]]:
+    """Numbered axes/objectives/actions, numbered lists of actions in year groups or Actions sections, fiches
+    (pipeline/fiches.py, placed where they start) and action tables (pipeline/sheets.py).
+
+    `action_ok`: indices of the blocks where actions may be read (pipeline/outline.py); the others still give
+    axes and objectives."""
     b = _Builder(rules)
     years: list[int] = []
     action_context = False
     bullet_context = False  # after an "Actions" heading: bullets are actions too
-    excluded = False
     ax_p, ob_p, ac_p = rules.patterns("axis"), rules.patterns("objective"), rules.patterns("action")
-    item_p, fiche_p = rules.patterns("numbered_item"), rules.patterns("fiche_heading")
-    heading_action: Node | None = None  # an action just opened by a "Fiche action n°X : title" heading
-    pending: tuple[str, Block | None] | None = None  # "FICHE ACTION N°2.3" with its title still to come
+    item_p = rules.patterns("numbered_item")
     candidates: list[Node] = []  # bullets under an axis or objective heading: actions if nothing else is
-    queue = list(doc.blocks)
+    fiches = fiches or []
+    consumed = {i for f in fiches for i in f.indices}
+    starts = {f.first_index: f for f in fiches}
+    queue: list[tuple[int, Block | Fiche]] = []
+    for k, block in enumerate(doc.blocks):
+        if k in starts:
+            queue.append((k, starts[k]))
+        if k not in consumed:
+            queue.append((k, block))
     i = 0
     while i < len(queue):
-        block = queue[i]
+        index, item = queue[i]
         i += 1
+        if isinstance(item, Fiche):
+            b.add_fiche(item)
+            continue
+        block = item
+        allowed = action_ok is None or index in action_ok
         text = block.text.strip()
-        just_opened, heading_action = heading_action, None
         if block.table is not None:
-            fiche = table_to_fiche(block.table)
-            grid = table_to_grid(block.table, b.columns, rules) if fiche is None else None
-            if fiche is not None:
-                b.add_fiche(fiche, just_opened, pending)
-                pending = None
-            elif grid is not None:
+            grid = table_to_grid(block.table, b.columns, rules)
+            if grid is not None:
                 rows, b.columns = grid
-                b.add_grid_rows(rows)
+                if allowed:
+                    b.add_grid_rows(rows)
             else:  # a layout table: its cells are read as text, row by row
                 cells = sorted(block.table.cells, key=lambda c: (c.row, c.col))
-                queue[i:i] = [x for c in cells for x in c.blocks]
+                queue[i:i] = [(index, x) for c in cells for x in c.blocks]
             continue
-        if pending is not None and pending[1] is None and block.kind == "text":
-            pending = (pending[0], block)
-            continue
-        if _kind_heading(block, rules, "not_actions_heading") and _is_heading(block, doc.body_size):
-            excluded, action_context, bullet_context = True, False, False
-            continue
-        label = _label_then_title(block, queue[i] if i < len(queue) else None, rules, doc.body_size)
+        nxt = queue[i][1] if i < len(queue) else None
+        label = _label_then_title(block, nxt if isinstance(nxt, Block) else None, rules, doc.body_size)
         if label is not None:  # "AXE 1" / "OBJECTIF 1.1" over its title in the next block
             kind, number, title_block = label
             i += 1
@@ -342,35 +338,28 @@ def blocks_to_numbered(doc: Document, rules: StructureRules) -> tuple[list[Node]
                 years = []
             else:
                 b.objective = b.objective_for(f"Objectif {number} : {title_block.text}", block)
-            excluded = False
             continue
         if (block.kind != "bullet" or block.bold) and _match(ax_p, clean_title(text)):
             b.axis, b.objective = b.axis_for(clean_title(text), block), None
-            years, excluded = [], False
+            years = []
             continue
         if _match(ob_p, text):
             b.objective = b.objective_for(text, block)
-            excluded = False
-            continue
-        m = _match(fiche_p, text) if block.kind != "bullet" else None
-        if m:
-            pending = (m["number"], None)
-            excluded = False
             continue
         year = _year_label(block, rules)
         if year is not None:
-            years, action_context, excluded = [year], True, False
+            years, action_context = [year], True
             continue
         if _kind_heading(block, rules, "actions_heading"):
-            action_context, bullet_context, excluded, years = True, True, False, []
+            action_context, bullet_context, years = True, True, []
             continue
-        if excluded:
+        if not allowed:
             continue
         m = _match(ac_p, text)
         if m is None and (action_context or b.objective is not None):
             m = _match(item_p, text)
         if m:
-            heading_action = b.action(m["number"], m["title"], block, list(years))
+            b.action(m["number"], m["title"], block, list(years))
             continue
         title = clean_title(text)
         if block.kind == "bullet" and title:
@@ -604,7 +593,17 @@ def document_to_tree(doc: Document) -> Tree:
     if not _match(rules.patterns("is_cls"), joined):
         raise NotACLS("no mention of a contrat local de santé")
 
-    axes, objectives, actions = blocks_to_numbered(doc, rules)
+    outline = document_to_outline(doc)
+    axis_ok = {i for i in range(len(doc.blocks)) if outline.allows(i, "axes")}
+    action_ok = {i for i in axis_ok if outline.allows(i, "actions")}
+    fiches = entries_to_fiches(blocks_to_entries(doc, usable=action_ok))
+    axis_doc = _restricted(doc, axis_ok)
+    keep = sorted(axis_ok)
+    renumber = {old: new for new, old in enumerate(keep)}
+    fiches = [_renumbered(f, renumber) for f in fiches]
+    axes, objectives, actions = blocks_to_numbered(axis_doc, rules, fiches,
+                                                   {renumber[i] for i in action_ok})
+    doc = _restricted(doc, action_ok)
     if not axes:
         t_axes, t_objectives, t_actions = blocks_to_thematic(doc, rules)
         if t_axes:
@@ -637,6 +636,19 @@ def document_to_tree(doc: Document) -> Tree:
     objectives = _dedupe_objectives(objectives)
     return Tree("contract", territory, start, end, text_to_signed_on(texts, rules), declared_axes,
                 declared_actions, axes, objectives, actions, warnings)
+
+
+def _restricted(doc: Document, keep: set[int]) -> Document:
+    from dataclasses import replace
+
+    return replace(doc, blocks=tuple(b for i, b in enumerate(doc.blocks) if i in keep))
+
+
+def _renumbered(fiche: Fiche, renumber: dict[int, int]) -> Fiche:
+    from dataclasses import replace
+
+    return replace(fiche, indices={renumber[i] for i in fiche.indices if i in renumber},
+                   first_index=renumber.get(fiche.first_index, -1))
 
 
 def _dedupe_objectives(objectives: list[Node]) -> list[Node]:

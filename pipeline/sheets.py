@@ -30,6 +30,15 @@ BULLET_PREFIX = re.compile(r"^[•◦▪■□●○►▶▸➢➤➜➔→✓�
 
 
 @dataclass
+class Step:
+    """A step of a fiche ("Etape 2 : …", "Opération 1 : …"): part of its action, with its own échéance."""
+
+    title: str
+    years: list[int]
+    schedule: str | None = None
+
+
+@dataclass
 class Sheet:
     """Fields of a fiche action as printed (lists split into items)."""
 
@@ -38,6 +47,7 @@ class Sheet:
     publics: list[str] = field(default_factory=list)
     schedule: str | None = None
     indicators: list[str] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
     last_field: str | None = None  # the last field filled, which a row broken across pages continues
 
     def merge(self, other: Sheet, lead: Cell | None = None) -> None:
@@ -55,6 +65,7 @@ class Sheet:
         self.schedule = self.schedule or other.schedule
         for name in LIST_FIELDS:
             getattr(self, name).extend(getattr(other, name))
+        self.steps.extend(other.steps)
 
 
 @dataclass

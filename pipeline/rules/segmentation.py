@@ -1,0 +1,108 @@
+"""Typed rule files of segmentation: outline.yaml (headings, roles) and strategies.yaml (which strategy applies,
+with every threshold). Each file is validated by a pydantic model when first loaded: a typo or a bad value is
+refused with the file, the key and the reason (RuleFileError), never met as a KeyError during extraction.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+RULES_DIR = Path(__file__).parent
+
+Allow = Literal["axes", "actions"]
+
+
+class RuleFileError(ValueError):
+    """A rule file that cannot be used: names the file, the key and the reason."""
+
+
+class _Rules(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _compile(patterns: list[str]) -> list[str]:
+    for p in patterns:
+        try:
+            re.compile(p)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {p!r} ({exc})") from exc
+    return patterns
+
+
+class HeadingRules(_Rules):
+    max_chars: int = Field(150, gt=0)
+    max_words: int = Field(24, gt=0)
+    size_ratio: float = Field(1.12, gt=1.0)
+    caps_min_letters: int = Field(4, ge=1)
+    ends_sentence: str
+
+    _c = field_validator("ends_sentence")(lambda v: _compile([v])[0])
+
+
+class TocRules(_Rules):
+    entry: str
+    min_entries: int = Field(3, ge=1)
+
+    _c = field_validator("entry")(lambda v: _compile([v])[0])
+
+
+class RoleRule(_Rules):
+    heading: list[str]
+    allows: list[Allow]
+    unless: list[str] = Field(default_factory=list)  # a heading that also says this is not of the role
+
+    _c = field_validator("heading", "unless")(lambda v: _compile(v))
+
+
+class FigureRules(_Rules):
+    pattern: str
+    min_blocks: int = Field(4, ge=1)
+    min_share: float = Field(0.6, gt=0, le=1)
+
+    _c = field_validator("pattern")(lambda v: _compile([v])[0])
+
+
+class OutlineRules(_Rules):
+    version: str
+    heading: HeadingRules
+    toc: TocRules
+    roles: dict[str, RoleRule]
+    default_role: str
+    default_allows: list[Allow]
+    structural_role: str
+    closed_by_any_heading: list[str] = Field(default_factory=list)
+    figures: FigureRules
+
+    def allows(self, role: str) -> frozenset[str]:
+        if role in self.roles:
+            return frozenset(self.roles[role].allows)
+        return frozenset(self.default_allows)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_rule_file(name: str, model: type[M], directory: Path = RULES_DIR) -> M:
+    """A rule file parsed and validated; RuleFileError names the file, the key and the reason."""
+    path = directory / name
+    try:
+        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise RuleFileError(f"{path}: cannot read rule file: {exc}") from exc
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(x) for x in first["loc"]) or "(top level)"
+        raise RuleFileError(f"{path}: key {key}: {first['msg']}") from exc
+
+
+@cache
+def outline_rules() -> OutlineRules:
+    return load_rule_file("outline.yaml", OutlineRules)
