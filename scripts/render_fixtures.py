@@ -5,9 +5,11 @@ Usage: python scripts/render_fixtures.py [SLUG ...]     (all fixtures that have 
 A fixture's `generator/` folder holds what a reviewer needs to rebuild its `source.pdf`:
 - `document.html` (+ its CSS/images): printed to PDF by headless Chromium; for a web-page fixture it is a
   symlink to `../source.html`, the published page itself;
-- `build.py`: a script (python-docx, openpyxl, ...) that writes ONE office file (.docx, .odt, .xlsx, .ods) into
-  the folder given as its first argument; the file is converted to PDF by headless LibreOffice.
-Producers: Debian packages `chromium` and `libreoffice-writer`/`libreoffice-calc`; Python: `pip install -e .[fixtures]`.
+- `build.py`: a script (python-docx, openpyxl, python-pptx, ...) that writes ONE office file (.docx, .odt, .xlsx,
+  .ods, .pptx, .odp) into the folder given as its first argument; the file is converted to PDF by headless
+  LibreOffice (Impress for .pptx/.odp); a build.py may also write ONE .html file, printed by Chromium.
+Producers: Debian packages `chromium` and `libreoffice-writer`/`libreoffice-calc`/`libreoffice-impress`;
+Python: `pip install -e .[fixtures]`.
 These generators never import the extractor: fixtures are made by other code than the code they test.
 PDF bytes embed creation dates, so a rebuilt source.pdf differs in sha256: update provenance.yaml and re-check the gold.
 """
@@ -41,7 +43,8 @@ def _soffice() -> str:
     for name in ("soffice", "libreoffice"):
         if found := shutil.which(name):
             return found
-    sys.exit("render_fixtures: LibreOffice not found (apt-get install libreoffice-writer libreoffice-calc)")
+    sys.exit("render_fixtures: LibreOffice not found (apt-get install libreoffice-writer libreoffice-calc "
+             "libreoffice-impress)")
 
 
 def html_to_pdf(html: Path, pdf: Path) -> None:
@@ -69,7 +72,7 @@ def render(slug: str) -> Path:
     if (generator / "build.py").exists():
         with tempfile.TemporaryDirectory() as work:
             subprocess.run([sys.executable, str(generator / "build.py"), work], check=True, cwd=generator)
-            built = [p for p in Path(work).iterdir() if p.suffix in {".docx", ".odt", ".xlsx", ".ods", ".html"}]
+            built = [p for p in Path(work).iterdir() if p.suffix in {".docx", ".odt", ".xlsx", ".ods", ".pptx", ".odp", ".html"}]
             if len(built) != 1:
                 sys.exit(f"render_fixtures: {slug}: build.py must write exactly one document, wrote {built}")
             if built[0].suffix == ".html":
