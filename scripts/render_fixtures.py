@@ -25,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
+BUILT_SUFFIXES = {".docx", ".odt", ".xlsx", ".ods", ".pptx", ".odp", ".html"}  # what a generator/build.py may write
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -72,7 +73,7 @@ def render(slug: str) -> Path:
     if (generator / "build.py").exists():
         with tempfile.TemporaryDirectory() as work:
             subprocess.run([sys.executable, str(generator / "build.py"), work], check=True, cwd=generator)
-            built = [p for p in Path(work).iterdir() if p.suffix in {".docx", ".odt", ".xlsx", ".ods", ".pptx", ".odp", ".html"}]
+            built = [p for p in Path(work).iterdir() if p.suffix in BUILT_SUFFIXES]
             if len(built) != 1:
                 sys.exit(f"render_fixtures: {slug}: build.py must write exactly one document, wrote {built}")
             if built[0].suffix == ".html":
