@@ -14,7 +14,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import replace
 
-from pipeline.blocks import lines_to_furniture, lines_to_regions, region_to_blocks, words_to_lines
+from pipeline.blocks import badges_to_items, lines_to_furniture, lines_to_regions, region_to_blocks, words_to_lines
 from pipeline.model import Block, Document, Line, Page, PageReading, Table
 from pipeline.tables import lines_to_aligned_tables, page_to_ruled_tables
 
@@ -35,37 +35,6 @@ def _place(blocks: list[Block], tables: list[Table]) -> list[Block]:
                    len(out))
         out.insert(idx, table_to_block(table))
     return out
-
-
-BADGE = re.compile(r"^\d{1,3}$")
-
-
-def badges_to_items(blocks: list[Block]) -> list[Block]:
-    """A bare number printed beside the first line of a text block (a numbered circle or tile) numbers that
-    block: "7" + "Déployer les formations…" -> "7. Déployer les formations…"."""
-    badges = [b for b in blocks if b.kind == "text" and b.box is not None and BADGE.match(b.text.strip())]
-    if not badges:
-        return blocks
-    used: set[int] = set()
-    numbered: dict[int, Block] = {}
-    for badge in badges:
-        bb = badge.box
-        assert bb is not None
-        best: Block | None = None
-        for b in blocks:
-            if b is badge or b.kind != "text" or b.box is None or id(b) in numbered or BADGE.match(b.text.strip()):
-                continue
-            gap = b.box.x0 - bb.x1
-            first_line_bottom = b.box.top + 1.6 * b.size
-            beside = -1 <= gap <= 4 * max(badge.size, b.size) and badge.size <= 1.6 * b.size
-            level = bb.top - 0.6 * b.size <= b.box.top <= bb.bottom and first_line_bottom >= bb.top
-            if beside and level and (best is None or best.box is None or gap < best.box.x0 - bb.x1):
-                best = b
-        if best is not None:
-            used.add(id(badge))
-            box = best.box.union(bb) if best.box is not None else bb
-            numbered[id(best)] = replace(best, text=f"{badge.text.strip()}. {best.text}", box=box)
-    return [numbered.get(id(b), b) for b in blocks if id(b) not in used]
 
 
 def pages_to_document(pages: Sequence[Page]) -> Document:

@@ -129,3 +129,31 @@ def aggregate(mentions: Iterable[tuple[int, Mentions]]) -> tuple[dict[str, list[
         for p in m.publics:
             publics[p].append(page)
     return dict(partners), dict(publics)
+
+
+@cache
+def load_tagger() -> Language:
+    """The statistical part of the model (tokens' part of speech and morphology, dependency parse), for the few
+    sentences where a rule needs grammar (pipeline/enumerations.py): kept apart from load_nlp, which runs on every
+    block and needs none of it."""
+    return spacy.load(MODEL, exclude=["ner", "lemmatizer"])
+
+
+def texts_to_starts(texts: Sequence[str]) -> list[str]:
+    """How each text starts: 'det' (a determiner: a noun phrase), 'inf' (an infinitive: a verb phrase), 'noun',
+    or 'other' — what an item of an enumeration starts with."""
+    out = []
+    for doc in load_tagger().pipe(texts, batch_size=32):
+        kind = "other"
+        for token in doc:
+            if token.is_punct or token.is_space:
+                continue
+            if token.pos_ == "DET" or token.lower_ in {"l'", "l’", "d'", "d’"}:
+                kind = "det"
+            elif token.pos_ in {"VERB", "AUX"} and "Inf" in token.morph.get("VerbForm"):
+                kind = "inf"
+            elif token.pos_ in {"NOUN", "PROPN"}:
+                kind = "noun"
+            break
+        out.append(kind)
+    return out

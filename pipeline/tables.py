@@ -17,7 +17,7 @@ from dataclasses import replace
 from operator import attrgetter
 from typing import TypeVar
 
-from pipeline.blocks import region_to_blocks, words_to_lines
+from pipeline.blocks import badges_to_items, lines_to_regions, region_to_blocks, words_to_lines
 from pipeline.model import Box, Cell, Grid, Line, Mark, Page, Table, Word
 from pipeline.rules import table_rules
 
@@ -76,7 +76,7 @@ def grid_to_table(grid: Grid, page: Page, words: list[Word], region: int) -> Tab
         mine = [w for _, _, w in _centred_in(centred, box)]
         marks = tuple(m for _, _, m in _centred_in(dots, box))
         lines = words_to_lines(replace(page, words=tuple(mine), marks=marks)) if mine else []
-        blocks = tuple(region_to_blocks(lines, region)) if lines else ()
+        blocks = tuple(badges_to_items([b for leaf in lines_to_regions(lines) for b in region_to_blocks(leaf, region)])) if lines else ()
         any_text = any_text or bool(blocks)
         r0, r1 = _index(ys, box.top), _index(ys, box.bottom)
         c0, c1 = _index(xs, box.x0), _index(xs, box.x1)

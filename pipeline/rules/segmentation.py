@@ -85,6 +85,30 @@ class OutlineRules(_Rules):
         return frozenset(self.default_allows)
 
 
+class AxisNouns(_Rules):
+    strong: list[str]
+    weak: list[str] = Field(default_factory=list)
+
+    _c = field_validator("strong", "weak")(lambda v: _compile(v))
+
+
+class EnumerationRules(_Rules):
+    version: str
+    axis_nouns: AxisNouns
+    action_nouns: list[str]
+    count_adjectives: str
+    max_tail_chars: int = Field(70, gt=0)
+    vague_counts: str
+    distractor: str
+    item_max_chars: int = Field(220, gt=0)
+    decoration: str
+    ordinals: str
+
+    _c = field_validator("action_nouns")(lambda v: _compile(v))
+    _p = field_validator("count_adjectives", "vague_counts", "distractor", "decoration", "ordinals")(
+        lambda v: _compile([v])[0])
+
+
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -106,3 +130,8 @@ def load_rule_file(name: str, model: type[M], directory: Path = RULES_DIR) -> M:
 @cache
 def outline_rules() -> OutlineRules:
     return load_rule_file("outline.yaml", OutlineRules)
+
+
+@cache
+def enumeration_rules() -> EnumerationRules:
+    return load_rule_file("enumerations.yaml", EnumerationRules)

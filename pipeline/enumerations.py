@@ -1,0 +1,227 @@
+"""Declared counts and enumerations as evidence: a document that says how many axes it has and where they are.
+
+  sentence_to_announcement   "Il se décline en 8 axes :", "autour de quatre grandes thématiques : a, b, c, et d",
+                             "cinq priorités : développer … ; aménager … ; …", "plusieurs axes prioritaires :"
+                             -> the noun, the declared count (or None when vague) and the text after the colon
+  text_to_items              an enumeration in a sentence split into items: ";" first, else ",", the last two
+                             joined by "et" (which "et" splits is decided by the declared count, else by
+                             spaCy's parse: the words after "et" start an item of the same kind as the first one,
+                             a determiner or an infinitive), ordinals ("premièrement, … ; enfin, …")
+  blocks_to_enumerations     every announcement with its items: those of the sentence, or the list printed
+                             after it (bullets, numbered items, or lines of one style, decorations skipped)
+
+Which enumeration gives the axes is decided in pipeline/strategies.py: one whose item count agrees with the
+count the document declares wins over one that does not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from pipeline.blocks import TRAILING
+from pipeline.model import Block
+from pipeline.rules import structure_rules
+from pipeline.rules.segmentation import EnumerationRules, enumeration_rules
+
+BULLET = re.compile(r"^[•◦▪■□●○►▶▸➢➤➜➔→✓✔❖◆◇\-–—*·]\s*")
+NUMBERED = re.compile(r"^(?:\d{1,2}|[a-h]|[IVX]{1,4})\s*[.)°\-–—]\s*(?=\S)|^\d{1,2}\s+(?=[A-ZÉÈÀÎÔ«])")
+
+
+@dataclass(frozen=True)
+class Announcement:
+    kind: str  # axes | actions
+    noun: str
+    strength: str  # strong | weak
+    count: int | None  # declared count; None when vague ("plusieurs axes")
+    rest: str  # the text after the colon (an enumeration in the sentence), "" when a list follows
+
+
+@dataclass(frozen=True)
+class Enumeration:
+    announcement: Announcement
+    block: Block  # the announcing block
+    index: int  # its index in the block list
+    items: tuple[tuple[str, Block], ...]  # item text, block it was read from
+    source: str  # sentence | list
+
+    @property
+    def agrees(self) -> bool:
+        """The number of items is the number the announcement declares."""
+        return self.announcement.count is not None and self.announcement.count == len(self.items)
+
+
+def _alternation(patterns: list[str]) -> str:
+    return "(?:" + "|".join(patterns) + ")"
+
+
+@cache
+def _announce_re(kind: str) -> re.Pattern[str]:
+    r = enumeration_rules()
+    words = structure_rules().raw["number_words"]
+    counts = "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+    nouns = (_alternation([*r.axis_nouns.strong, *r.axis_nouns.weak]) if kind == "axes"
+             else _alternation(r.action_nouns))
+    return re.compile(
+        rf"(?:\b(?P<count>\d{{1,2}}|{counts}|{r.vague_counts})\s+(?:{r.count_adjectives}\s+)?)?"
+        rf"(?P<noun>{nouns})\b(?P<tail>[^:.;!?]{{0,{r.max_tail_chars}}}?)\s*:\s*(?P<rest>[^!?]*)$",
+        re.IGNORECASE)
+
+
+def sentence_to_announcement(sentence: str, rules: EnumerationRules | None = None) -> Announcement | None:
+    rules = rules or enumeration_rules()
+    if re.search(rules.distractor, sentence, re.I):
+        return None
+    for kind in ("axes", "actions"):
+        m = _announce_re(kind).search(sentence)
+        if m is None:
+            continue
+        noun = m["noun"].lower()
+        if re.search(r"\b(?:les|des|nos|ses|vos)\s*$", sentence[: m.start("noun")].lower()) is None and \
+                m["count"] is None and not re.search(r"\b(?:suivants?|suivantes|retenus?|retenues|autour|sont)\b",
+                                                     (m["tail"] or "") + sentence[: m.start("noun")], re.I):
+            continue  # "priorités :" alone in a sentence about something else
+        strength = "strong"
+        if kind == "axes" and any(re.fullmatch(w, noun, re.I) for w in rules.axis_nouns.weak):
+            strength = "weak"
+        count = None
+        if m["count"] and not re.fullmatch(rules.vague_counts, m["count"], re.I):
+            count = structure_rules().number(m["count"])
+        rest = m["rest"].strip()
+        rest = re.split(r"(?<=[a-zé)»])\.\s+(?=[A-ZÉÈÀ«])", rest)[0].rstrip(" .")
+        return Announcement(kind, noun, strength, count, rest)
+    return None
+
+
+def _sentences(text: str) -> list[str]:
+    return re.split(r"(?<=[.!?])\s+(?=[A-ZÀÉÈ«])", text)
+
+
+# ---------------------------------------------------------------- splitting a sentence
+def _split_outside_parentheses(text: str, sep: str) -> list[str]:
+    out, depth, start = [], 0, 0
+    for k, ch in enumerate(text):
+        if ch in "([«":
+            depth += 1
+        elif ch in ")]»":
+            depth = max(depth - 1, 0)
+        elif depth == 0 and text.startswith(sep, k):
+            out.append(text[start:k])
+            start = k + len(sep)
+    out.append(text[start:])
+    return [x.strip() for x in out]
+
+
+def _clean(item: str) -> str:
+    item = re.sub(r"^(?:et|ou)\s+", "", item.strip(), flags=re.I)
+    return TRAILING.sub("", item).strip(" «»\"")
+
+
+def text_to_items(text: str, count: int | None, rules: EnumerationRules | None = None) -> list[str]:
+    """The items of an enumeration printed in a sentence."""
+    rules = rules or enumeration_rules()
+    text = text.strip().rstrip(".")
+    if re.search(rules.ordinals, text, re.I) and len(re.findall(rules.ordinals, text, re.I)) >= 2:
+        parts = [p for p in re.split(rules.ordinals, text, flags=re.I) if p.strip(" ;,.")]
+        return [_clean(p) for p in parts if _clean(p)]
+    if ";" in text:
+        return [x for x in (_clean(p) for p in _split_outside_parentheses(text, ";")) if x]
+    parts = [p for p in _split_outside_parentheses(text, ",") if p]
+    last = parts[-1] if parts else ""
+    splits = [m.start() for m in re.finditer(r"\s+et\s+", last)]
+    if count is not None:
+        if len(parts) == count:
+            return [_clean(p) for p in parts]
+        if len(parts) == count - 1 and splits:
+            k = _best_et(last, splits)
+            return [_clean(p) for p in [*parts[:-1], last[:k], last[k:]]]
+        return [_clean(p) for p in parts]
+    if len(parts) >= 2 and splits:
+        k = _best_et(last, splits, parts[0])
+        if k >= 0:
+            return [_clean(p) for p in [*parts[:-1], last[:k], last[k:]]]
+    return [_clean(p) for p in parts if _clean(p)]
+
+
+def _best_et(last: str, splits: list[int], first: str | None = None) -> int:
+    """Which " et " of the last comma part separates two items: the last one whose next words start an item of the
+    same kind as the first item (spaCy: a determiner, or an infinitive); with no first item to compare, the last."""
+    if first is None:
+        return splits[-1]
+    from pipeline.nlp import texts_to_starts
+
+    first_kind, *kinds = texts_to_starts([first, *(last[k:].split(" et ", 1)[1] for k in splits)])
+    for k, kind in reversed(list(zip(splits, kinds, strict=True))):
+        if kind == first_kind and kind != "other":
+            return k
+    return -1
+
+
+# ---------------------------------------------------------------- lists after an announcement
+def _style(b: Block) -> tuple[float, bool]:
+    return (round(b.size), b.bold)
+
+
+def _item_text(b: Block) -> str | None:
+    text = b.text.strip()
+    if b.kind == "bullet":
+        return BULLET.sub("", text)
+    m = NUMBERED.match(text)
+    if m:
+        return text[m.end():]
+    return None
+
+
+def list_after(blocks: list[Block], start: int, count: int | None,
+               rules: EnumerationRules | None = None) -> list[tuple[str, Block]]:
+    """Items printed after the announcing block blocks[start - 1]."""
+    rules = rules or enumeration_rules()
+    decoration = re.compile(rules.decoration)
+    items: list[tuple[str, Block]] = []
+    style: tuple[float, bool] | None = None
+    plain = False  # items printed as lines of one style, without bullets or numbers
+    for b in blocks[start:]:
+        if count is not None and len(items) >= count:
+            break
+        text = b.text.strip()
+        if b.kind == "table" or b.kind == "year":
+            if items:
+                break
+            continue
+        if decoration.match(text) and not items or (decoration.match(text) and len(text) <= 3):
+            continue
+        item = _item_text(b)
+        if item is None and (not items or plain):
+            if len(text) <= rules.item_max_chars and (style is None or _style(b) == style) \
+                    and not re.search(r"[.!?]\s+[A-ZÉ]", text):
+                item, plain = text, True
+        if item is None or len(item) > rules.item_max_chars:
+            break
+        if style is not None and not plain and b.kind == "text" and _style(b) != style:
+            break
+        style = style or _style(b)
+        items.append((_clean(item), b))
+    return [(t, b) for t, b in items if t]
+
+
+def blocks_to_enumerations(blocks: list[Block], rules: EnumerationRules | None = None) -> list[Enumeration]:
+    rules = rules or enumeration_rules()
+    out: list[Enumeration] = []
+    for i, block in enumerate(blocks):
+        if block.kind == "table" or len(block.text) < 6:
+            continue
+        for sentence in _sentences(block.text):
+            found = sentence_to_announcement(sentence, rules)
+            if found is None:
+                continue
+            if found.rest:
+                texts = text_to_items(found.rest, found.count, rules)
+                if len(texts) >= 2:
+                    out.append(Enumeration(found, block, i, tuple((t, block) for t in texts), "sentence"))
+                    break
+            elif block.text.rstrip().endswith(":") and sentence is _sentences(block.text)[-1]:
+                items = list_after(blocks, i + 1, found.count, rules)
+                if len(items) >= 2:
+                    out.append(Enumeration(found, block, i, tuple(items), "list"))
+    return out
