@@ -37,7 +37,61 @@ def _place(blocks: list[Block], tables: list[Table]) -> list[Block]:
     return out
 
 
+# A font is bold by its name ("Arial-BoldMT", "Calibri,Bold"); printers that rename fonts ("TT5C6t00", PScript5)
+# hide it. Then the same words printed in two fonts at one size tell: a bold face is wider than its regular one.
+_STYLED_NAME = re.compile(r"bold|black|heavy|semibold|demi|italic|oblique|light|regular|regu|mono|roman|book|medium|,b\b|-b\b",
+                          re.I)
+BOLD_WIDTH_RATIO = 1.01  # median width ratio of the same words, bold face over regular face (Calibri: ~1.02)
+BOLD_WIDER_SHARE = 0.85  # share of those words wider in the bold face (another family would be wider and narrower)
+BOLD_MIN_SHARED = 5  # words printed in both fonts needed to judge
+BOLD_MAX_RATIO = 1.15  # a face much wider than the body (a monospace, a display face) is another design
+
+
+def pages_to_bold_fonts(pages: Sequence[Page]) -> set[str]:
+    """Fonts whose names say nothing of their weight but whose words are wider than the same words in the body
+    font at the same size: bold faces."""
+    chars: dict[str, int] = {}
+    for p in pages:
+        for w in p.words:
+            chars[w.font] = chars.get(w.font, 0) + len(w.text)
+    opaque = [f for f in chars if f and not _STYLED_NAME.search(f)]
+    if len(opaque) < 2:
+        return set()
+    body = max(opaque, key=lambda f: chars[f])
+    widths: dict[tuple[str, float, str], list[float]] = {}
+    for p in pages:
+        for w in p.words:
+            if w.font in opaque and len(w.text) >= 2 and w.text.isalpha() and w.box.width > 0:
+                widths.setdefault((w.font, round(w.size * 2) / 2, w.text), []).append(w.box.width)
+    bold: set[str] = set()
+    for font in opaque:
+        if font == body:
+            continue
+        ratios = []
+        for (f, size, text), ws in widths.items():
+            if f != font:
+                continue
+            ref = widths.get((body, size, text))
+            if ref:
+                ratios.append(statistics.median(ws) / statistics.median(ref))
+        ratios.sort()
+        if (len(ratios) >= BOLD_MIN_SHARED and BOLD_WIDTH_RATIO <= statistics.median(ratios) <= BOLD_MAX_RATIO
+                and ratios[int(0.9 * (len(ratios) - 1))] <= BOLD_MAX_RATIO
+                and sum(r > 1.0 for r in ratios) >= BOLD_WIDER_SHARE * len(ratios)):
+            bold.add(font)
+    return bold
+
+
+def _with_bold(page: Page, bold: set[str]) -> Page:
+    if not bold or not any(w.font in bold for w in page.words):
+        return page
+    return replace(page, words=tuple(replace(w, bold=True) if w.font in bold and not w.bold else w
+                                     for w in page.words))
+
+
 def pages_to_document(pages: Sequence[Page]) -> Document:
+    bold = pages_to_bold_fonts(pages)
+    pages = [_with_bold(p, bold) for p in pages]
     region = 0
     per_page: list[tuple[Page, list[Line], list[Table]]] = []
     for page in pages:

@@ -98,6 +98,32 @@ def _sentences(text: str) -> list[str]:
     return re.split(r"(?<=[.!?])\s+(?=[A-ZÀÉÈ«])", text)
 
 
+@cache
+def _heading_re() -> re.Pattern[str]:
+    r = enumeration_rules()
+    words = structure_rules().raw["number_words"]
+    counts = "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+    nouns = _alternation(r.axis_nouns.strong)
+    return re.compile(
+        rf"^(?:(?:les|nos|ses|des|vos)\s+)?(?:(?P<count>\d{{1,2}}|{counts})\s+)?(?:{r.count_adjectives}\s+)?"
+        rf"(?P<noun>{nouns})\b(?P<tail>.{{0,140}})$", re.IGNORECASE)
+
+
+def block_to_heading_announcement(block: Block, rules: EnumerationRules) -> Announcement | None:
+    """A sentence or heading that starts by naming the axes, without a colon: "Six enjeux structurent le contrat.",
+    "Enjeux", "Nos priorités d'action"."""
+    text = block.text.strip().rstrip(".")
+    if block.kind == "bullet" or len(text) > 160 or re.search(rules.distractor, text, re.I):
+        return None
+    m = _heading_re().match(text)
+    if m is None:
+        return None
+    if m["count"] is None and len(text) > 60:
+        return None  # a long sentence that only starts with "Les axes…"
+    count = structure_rules().number(m["count"]) if m["count"] else None
+    return Announcement("axes", m["noun"].lower(), "strong", count, "")
+
+
 # ---------------------------------------------------------------- splitting a sentence
 def _split_outside_parentheses(text: str, sep: str) -> list[str]:
     out, depth, start = [], 0, 0
@@ -221,6 +247,15 @@ def blocks_to_enumerations(blocks: list[Block], rules: EnumerationRules | None =
                     out.append(Enumeration(found, block, i, tuple((t, block) for t in texts), "sentence"))
                     break
             elif block.text.rstrip().endswith(":") and sentence is _sentences(block.text)[-1]:
+                items = list_after(blocks, i + 1, found.count, rules)
+                if len(items) >= 2:
+                    out.append(Enumeration(found, block, i, tuple(items), "list"))
+        else:
+            # no colon: "Six enjeux structurent le contrat." or a heading "Enjeux" / "Nos priorités", right
+            # above a list of bullets or numbered items
+            found = block_to_heading_announcement(block, rules)
+            nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+            if found is not None and nxt is not None and _item_text(nxt) is not None:
                 items = list_after(blocks, i + 1, found.count, rules)
                 if len(items) >= 2:
                     out.append(Enumeration(found, block, i, tuple(items), "list"))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from pipeline.blocks import TRAILING
+from pipeline.enumerations import Enumeration, blocks_to_enumerations
 from pipeline.fiches import Fiche, blocks_to_entries, entries_to_fiches, fiche_years
 from pipeline.model import Block, Box, Cell, Document
 from pipeline.outline import Outline, document_to_outline
@@ -488,6 +489,30 @@ def blocks_to_listed_axes(doc: Document, rules: StructureRules) -> list[Node]:
     return []
 
 
+def enumerations_to_axes(enumerations: list[Enumeration], declared: int | None) -> list[Node]:
+    """Axes from the enumeration that best fits: one whose items are as many as the document declares (in the
+    announcement or elsewhere), else the first strong one, else the first weak one ("objectifs")."""
+    axes = [e for e in enumerations if e.announcement.kind == "axes"]
+    if not axes:
+        return []
+
+    def rank(e: Enumeration) -> tuple[int, int, int]:
+        count = e.announcement.count if e.announcement.count is not None else declared
+        agrees = count is not None and count == len(e.items)
+        return (0 if agrees else 1, 0 if e.announcement.strength == "strong" else 1, e.index)
+
+    best = min(axes, key=rank)
+    return [Node("axis", str(k + 1), clean_title(t), b) for k, (t, b) in enumerate(best.items)]
+
+
+def enumerations_to_actions(enumerations: list[Enumeration]) -> list[Node]:
+    """Actions listed after an announcement ("Les 4 actions prioritaires :"), when nothing else gave actions."""
+    found = next((e for e in enumerations if e.announcement.kind == "actions" and e.source == "list"), None)
+    if found is None:
+        return []
+    return [Node("action", None, clean_title(t), b) for t, b in found.items]
+
+
 def blocks_to_prose_axes(doc: Document, rules: StructureRules) -> list[Node]:
     """Axes enumerated in a sentence (press articles, web pages): the first enumeration of this contract's axes."""
     distractor = re.compile(rules.raw["prose_distractor"], re.I)
@@ -612,14 +637,17 @@ def document_to_tree(doc: Document) -> Tree:
         g_axes, g_objectives, g_actions = blocks_to_heading_groups(doc, rules, axes)
         if g_actions:
             axes, objectives, actions = g_axes, [*objectives, *g_objectives], g_actions
+    declared_axes = text_to_declared(texts, rules, "declared_axes")
+    enumerations = blocks_to_enumerations(list(axis_doc.blocks))
     if not axes:
-        axes = blocks_to_listed_axes(doc, rules)
+        axes = enumerations_to_axes(enumerations, declared_axes)
     if not axes:
-        axes = blocks_to_prose_axes(doc, rules)
+        axes = blocks_to_prose_axes(axis_doc, rules)
+    if not actions:
+        actions = enumerations_to_actions(enumerations)
 
     overview = not axes and not actions and _match(rules.patterns("overview"), joined) is not None
     warnings: list[tuple[str, str]] = []
-    declared_axes = text_to_declared(texts, rules, "declared_axes")
     declared_actions = text_to_declared(texts, rules, "declared_actions")
     if overview:
         return Tree("overview", None, None, None, None, None, None, [], [], [], warnings)
