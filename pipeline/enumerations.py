@@ -36,6 +36,7 @@ class Announcement:
     strength: str  # strong | weak
     count: int | None  # declared count; None when vague ("plusieurs axes")
     rest: str  # the text after the colon (an enumeration in the sentence), "" when a list follows
+    additive: bool = False  # "deux nouveaux axes", "un axe transversal": items that join the listed axes
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def _announce_re(kind: str) -> re.Pattern[str]:
              else _alternation(r.action_nouns))
     return re.compile(
         rf"(?:\b(?P<count>\d{{1,2}}|{counts}|{r.vague_counts})\s+(?:{r.count_adjectives}\s+)?)?"
-        rf"(?P<noun>{nouns})\b(?P<tail>[^:.;!?]{{0,{r.max_tail_chars}}}?)\s*:\s*(?P<rest>[^!?]*)$",
+        rf"(?P<noun>{nouns})\b(?P<tail>(?:(?!\b{nouns}\b)[^:.;!?]){{0,{r.max_tail_chars}}}?)\s*:\s*(?P<rest>[^!?]*)$",
         re.IGNORECASE)
 
 
@@ -90,7 +91,8 @@ def sentence_to_announcement(sentence: str, rules: EnumerationRules | None = Non
             count = structure_rules().number(m["count"])
         rest = m["rest"].strip()
         rest = re.split(r"(?<=[a-zé)»])\.\s+(?=[A-ZÉÈÀ«])", rest)[0].rstrip(" .")
-        return Announcement(kind, noun, strength, count, rest)
+        additive = re.search(rules.additive, sentence[: m.start("rest")], re.I) is not None
+        return Announcement(kind, noun, strength, count, rest, additive)
     return None
 
 
@@ -109,17 +111,36 @@ def _heading_re() -> re.Pattern[str]:
         rf"(?P<noun>{nouns})\b(?P<tail>.{{0,140}})$", re.IGNORECASE)
 
 
+@cache
+def _trailing_re() -> re.Pattern[str]:
+    r = enumeration_rules()
+    words = structure_rules().raw["number_words"]
+    counts = "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+    nouns = _alternation(r.axis_nouns.strong)
+    return re.compile(
+        rf"\b(?P<count>\d{{1,2}}|{counts})\s+(?:{r.count_adjectives}\s+)?(?P<noun>{nouns})"
+        rf"(?:\s+(?:strat[ée]giques|prioritaires|principaux|principales|majeurs|de\s+travail))*\s*\.?$", re.IGNORECASE)
+
+
 def block_to_heading_announcement(block: Block, rules: EnumerationRules) -> Announcement | None:
     """A sentence or heading that starts by naming the axes, without a colon: "Six enjeux structurent le contrat.",
     "Enjeux", "Nos priorités d'action"."""
     text = block.text.strip().rstrip(".")
-    if block.kind == "bullet" or len(text) > 160 or re.search(rules.distractor, text, re.I):
+    if block.kind == "bullet" or re.search(rules.distractor, text, re.I):
         return None
-    m = _heading_re().match(text)
-    if m is None:
-        return None
+    m = _heading_re().match(text) if len(text) <= 160 else None
+    if m is None:  # "… s'est déclinée autour de 3 axes stratégiques."
+        last = _sentences(block.text.strip())[-1]
+        m = _trailing_re().search(last) if len(last) <= 300 else None
+        if m is None:
+            return None
+        count = structure_rules().number(m["count"])
+        return Announcement("axes", m["noun"].lower(), "strong", count, "",
+                            re.search(rules.additive, block.text, re.I) is not None)
     if m["count"] is None and len(text) > 60:
         return None  # a long sentence that only starts with "Les axes…"
+    if not m["tail"].strip() and not (block.bold or block.level is not None or block.text.strip().isupper()):
+        return None  # a key-figure tile ("4 axes"), not a heading over a list
     count = structure_rules().number(m["count"]) if m["count"] else None
     return Announcement("axes", m["noun"].lower(), "strong", count, "")
 
@@ -199,14 +220,19 @@ def _item_text(b: Block) -> str | None:
     return None
 
 
+def _heading_like(b: Block, than: Block) -> bool:
+    return b.kind == "text" and _item_text(b) is None and (
+        b.bold or b.level is not None or b.text.strip().isupper() or b.size >= 1.12 * than.size)
+
+
 def list_after(blocks: list[Block], start: int, count: int | None,
-               rules: EnumerationRules | None = None) -> list[tuple[str, Block]]:
+               rules: EnumerationRules | None = None, plain: bool = True) -> list[tuple[str, Block]]:
     """Items printed after the announcing block blocks[start - 1]."""
     rules = rules or enumeration_rules()
     decoration = re.compile(rules.decoration)
     items: list[tuple[str, Block]] = []
     style: tuple[float, bool] | None = None
-    plain = False  # items printed as lines of one style, without bullets or numbers
+    allow_plain, plain = plain, False  # items printed as lines of one style, without bullets or numbers
     for b in blocks[start:]:
         if count is not None and len(items) >= count:
             break
@@ -218,7 +244,7 @@ def list_after(blocks: list[Block], start: int, count: int | None,
         if decoration.match(text) and not items or (decoration.match(text) and len(text) <= 3):
             continue
         item = _item_text(b)
-        if item is None and (not items or plain):
+        if item is None and allow_plain and (not items or plain):
             if len(text) <= rules.item_max_chars and (style is None or _style(b) == style) \
                     and not re.search(r"[.!?]\s+[A-ZÉ]", text):
                 item, plain = text, True
@@ -229,6 +255,73 @@ def list_after(blocks: list[Block], start: int, count: int | None,
         style = style or _style(b)
         items.append((_clean(item), b))
     return [(t, b) for t, b in items if t]
+
+
+def numbered_on_page(blocks: list[Block], at: int, count: int) -> list[tuple[str, Block]]:
+    """Items "1." to "N." printed on the announcement's page, wherever reading order put them (slides and
+    brochures place numbered circles beside the sentence that announces them)."""
+    page = blocks[at].page
+    found: dict[int, tuple[str, Block]] = {}
+    for b in blocks:
+        if b.page != page or b.kind == "table":
+            continue
+        m = re.match(r"^(\d{1,2})\s*[.)]\s+(?=\S)", b.text.strip())
+        if m and 1 <= int(m[1]) <= count and int(m[1]) not in found:
+            found[int(m[1])] = (_clean(b.text.strip()[m.end():]), b)
+    return [found[k] for k in range(1, count + 1)] if len(found) == count else []
+
+
+def table_after(blocks: list[Block], start: int, count: int | None, noun: str = "") -> list[tuple[str, Block]]:
+    """An announced list printed as a table: the column headed by the announced noun ("Piliers du contrat"),
+    else the first column of text; header rows (labels, years, the noun) left out."""
+    if start >= len(blocks) or blocks[start].table is None:
+        return []
+    from pipeline.fiches import label_of
+
+    table = blocks[start].table
+    stem = re.escape(noun[:5].lower()) if noun else None
+    column: int | None = None
+    header_rows: set[int] = set()
+    for r in range(min(3, table.n_rows)):
+        for c in table.starting_row(r):
+            text = c.text.strip().lower()
+            if stem and re.search(stem, text):
+                column, header_rows = c.col, header_rows | set(range(r + 1))
+            elif label_of(c.text) is not None or re.fullmatch(r"(?:19|20)\d\d", text):
+                header_rows.add(r)
+    items: list[tuple[str, Block]] = []
+    for r in range(table.n_rows):
+        if r in header_rows:
+            continue
+        row = [c for c in table.starting_row(r) if c.text and not re.fullmatch(r"[\dXx✓✔•\s]*", c.text)]
+        if column is not None:
+            row = [c for c in row if c.col <= column < c.col + c.cols]
+        if row and row[0].blocks:
+            items.append((_clean(row[0].text), row[0].blocks[0]))
+        if count is not None and len(items) >= count:
+            break
+    return items
+
+
+def headings_after(blocks: list[Block], start: int, count: int) -> list[tuple[str, Block]]:
+    """An announced count followed by headings of one style, each with its own content: the next N of them."""
+    items: list[tuple[str, Block]] = []
+    style: tuple[float, bool, bool] | None = None
+    for b in blocks[start:]:
+        if len(items) >= count:
+            break
+        text = b.text.strip()
+        if b.kind != "text" or len(text) > 120 or re.search(r"[.!?:]$", text):
+            continue
+        heading = b.bold or b.size >= 1.12 * blocks[start - 1].size or text.isupper()
+        if not heading:
+            continue
+        key = (round(b.size), b.bold, text.isupper())
+        if style is None:
+            style = key
+        if key == style:
+            items.append((_clean(text), b))
+    return items if len(items) == count else []
 
 
 def blocks_to_enumerations(blocks: list[Block], rules: EnumerationRules | None = None) -> list[Enumeration]:
@@ -243,20 +336,51 @@ def blocks_to_enumerations(blocks: list[Block], rules: EnumerationRules | None =
                 continue
             if found.rest:
                 texts = text_to_items(found.rest, found.count, rules)
-                if len(texts) >= 2:
+                if len(texts) >= 2 or (found.additive and texts):
                     out.append(Enumeration(found, block, i, tuple((t, block) for t in texts), "sentence"))
-                    break
             elif block.text.rstrip().endswith(":") and sentence is _sentences(block.text)[-1]:
-                items = list_after(blocks, i + 1, found.count, rules)
+                items = _announced_list(blocks, i, found.count, rules)
                 if len(items) >= 2:
                     out.append(Enumeration(found, block, i, tuple(items), "list"))
         else:
             # no colon: "Six enjeux structurent le contrat." or a heading "Enjeux" / "Nos priorités", right
-            # above a list of bullets or numbered items
+            # above a list of bullets or numbered items, a table, or (with a count) one heading per axis
             found = block_to_heading_announcement(block, rules)
             nxt = blocks[i + 1] if i + 1 < len(blocks) else None
-            if found is not None and nxt is not None and _item_text(nxt) is not None:
-                items = list_after(blocks, i + 1, found.count, rules)
-                if len(items) >= 2:
-                    out.append(Enumeration(found, block, i, tuple(items), "list"))
+            if found is None or nxt is None:
+                continue
+            items: list[tuple[str, Block]] = []
+            if nxt.table is not None:
+                items = table_after(blocks, i + 1, found.count, found.noun)
+            elif _item_text(nxt) is not None:
+                items = list_after(blocks, i + 1, found.count, rules, plain=False)
+                if found.count is not None and len(items) < found.count:
+                    items = numbered_on_page(blocks, i, found.count) or items
+            elif found.count is not None and _heading_like(nxt, block):
+                items = headings_after(blocks, i + 1, found.count)
+            if len(items) >= 2:
+                out.append(Enumeration(found, block, i, tuple(items), "list"))
     return out
+
+
+def _announced_list(blocks: list[Block], i: int, count: int | None,
+                    rules: EnumerationRules) -> list[tuple[str, Block]]:
+    """The list an announcement at blocks[i] introduces: a table, items below it, numbered items on its page,
+    or headings of one style."""
+    items = table_after(blocks, i + 1, count, blocks[i].text and _noun_of(blocks[i]))
+    if len(items) >= 2:
+        return items
+    nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+    if count is not None and nxt is not None and _heading_like(nxt, blocks[i]):
+        items = headings_after(blocks, i + 1, count)  # each announced axis is a heading over its own content
+        if items:
+            return items
+    items = list_after(blocks, i + 1, count, rules)
+    if count is not None and len(items) < count:
+        items = numbered_on_page(blocks, i, count) or headings_after(blocks, i + 1, count) or items
+    return items
+
+
+def _noun_of(block: Block) -> str:
+    found = next((a for a in map(sentence_to_announcement, _sentences(block.text)) if a is not None), None)
+    return found.noun if found else ""

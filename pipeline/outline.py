@@ -266,6 +266,11 @@ def document_to_outline(doc: Document, rules: OutlineRules | None = None) -> Out
                 parent = sections[int(sec["parent"])]  # type: ignore[arg-type]
                 role = parent.role
                 evidence = f"inside {parent.title[:60]!r}" if parent.title else parent.evidence
+                # "Le plan d'actions" followed by its parts as headings that are not its children (a web page's
+                # h2s, a small capitals kicker above larger axis titles): outside any named part, the plan goes on
+                named = next((x for x in reversed(sections) if x.index and raw[x.index]["own"]), None)
+                if role == rules.default_role and named is not None and named.role in rules.continued_by_siblings:
+                    role, evidence = named.role, f"after {named.title[:60]!r}"
         start, end = int(sec["start"]), int(sec["end"])  # type: ignore[arg-type]
         first = blocks[start].page if blocks and start < len(blocks) else 1
         last = blocks[max(end - 1, start)].page if blocks and start < len(blocks) else first

@@ -109,7 +109,7 @@ def test_a_document_that_is_not_a_cls_is_refused() -> None:
 
 def test_year_blocks_from_pdf_tiles_are_recognised() -> None:
     tile = Block(text="2026", kind="year", page=1, box=None, size=20, bold=True, year=2026)
-    from pipeline.segment import _year_label
+    from pipeline.strategies import _year_label
 
     assert _year_label(tile, R) == 2026
 

@@ -77,6 +77,7 @@ class OutlineRules(_Rules):
     default_allows: list[Allow]
     structural_role: str
     closed_by_any_heading: list[str] = Field(default_factory=list)
+    continued_by_siblings: list[str] = Field(default_factory=list)
     figures: FigureRules
 
     def allows(self, role: str) -> frozenset[str]:
@@ -103,10 +104,39 @@ class EnumerationRules(_Rules):
     item_max_chars: int = Field(220, gt=0)
     decoration: str
     ordinals: str
+    additive: str
 
     _c = field_validator("action_nouns")(lambda v: _compile(v))
-    _p = field_validator("count_adjectives", "vague_counts", "distractor", "decoration", "ordinals")(
+    _p = field_validator("count_adjectives", "vague_counts", "distractor", "decoration", "ordinals", "additive")(
         lambda v: _compile([v])[0])
+
+
+class HeadingSettings(_Rules):
+    max_chars: int = Field(160, gt=0)
+    size_ratio: float = Field(1.15, gt=1.0)
+    html_max_level: int = Field(4, ge=1, le=6)
+
+
+StrategyName = Literal["numbered", "thematic", "heading_groups", "enumeration", "prose", "toc"]
+
+
+class AxesSource(_Rules):
+    strategy: StrategyName
+    min_score: float = Field(0.0, ge=0.0, le=1.0)
+
+
+class StrategySettings(_Rules):
+    """Which strategy applies, and every threshold (pipeline/strategies.py); the model of rules/strategies.yaml."""
+
+    version: str
+    heading: HeadingSettings
+    kind_heading_max_chars: int = Field(90, gt=0)
+    year_label_max_chars: int = Field(30, gt=0)
+    label_title_max_chars: int = Field(200, gt=0)
+    thematic_head_size_ratio: float = Field(1.3, gt=1.0)
+    fiche_min_fields: int = Field(2, ge=1)
+    axes_from: list[AxesSource] = Field(min_length=1)
+    heading_group_action_roles: list[str]
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -135,3 +165,8 @@ def outline_rules() -> OutlineRules:
 @cache
 def enumeration_rules() -> EnumerationRules:
     return load_rule_file("enumerations.yaml", EnumerationRules)
+
+
+@cache
+def strategy_settings() -> StrategySettings:
+    return load_rule_file("strategies.yaml", StrategySettings)

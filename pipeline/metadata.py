@@ -1,0 +1,99 @@
+"""The contract's metadata from the document's text: period, signing date, declared counts, territory."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from pipeline.model import Document
+from pipeline.rules import StructureRules, fold
+from pipeline.tree import first_match as _match
+
+
+def _sentences(text: str) -> list[str]:
+    """Sentences of a paragraph (split after . ! ? before a capital or an opening quote)."""
+    return re.split(r"(?<=[.!?])\s+(?=[A-ZÀÉÈ«])", text)
+
+
+
+def document_texts(doc: Document) -> list[str]:
+    out = list(doc.furniture)
+    for b in doc.blocks:
+        if b.table is not None:
+            out.extend(x.text for c in b.table.cells for x in c.blocks)
+        else:
+            out.append(b.text)
+    return out
+
+
+def text_to_period(texts: list[str], rules: StructureRules) -> tuple[int | None, int | None]:
+    context = re.compile(rules.raw["period_context"], re.I)
+    for text in texts:
+        if not context.search(text):
+            continue
+        for found in (m for p in rules.patterns("period_range") for m in p.finditer(text)):
+            start, end = int(found["start"]), int(found["end"])
+            if 1 <= end - start <= 10:
+                return start, end
+    for text in texts:
+        m = _match(rules.patterns("period_duration"), text)
+        if m:
+            start = int(m["start"])
+            return start, start + rules.number(m["years"]) - 1  # "cinq ans à compter de 2024": 2024-2028
+        m = _match(rules.patterns("period_end_after_years"), text)
+        if m:
+            end = int(m["end"])
+            return end - rules.number(m["years"]), end
+    return None, None
+
+
+def text_to_signed_on(texts: list[str], rules: StructureRules) -> date | None:
+    months = rules.raw["months"]
+    distractor = re.compile(rules.raw["prose_distractor"], re.I)
+    for text in (x for t in texts for x in _sentences(t)):
+        if distractor.search(text):
+            continue
+        m = _match(rules.patterns("signed_on"), text)
+        if m:
+            month = m["month"]
+            month_n = int(month) if month.isdigit() else months[fold(month)]
+            try:
+                return date(int(m["year"]), month_n, int(m["day"]))
+            except ValueError:
+                continue
+    return None
+
+
+def text_to_declared(texts: list[str], rules: StructureRules, key: str) -> int | None:
+    for text in texts:
+        m = _match(rules.patterns(key), text)
+        if m:
+            return rules.number(m["count"])
+    return None
+
+
+def normalise_territory(name: str, rules: StructureRules) -> str:
+    for stop in rules.raw["territory_stop_words"]:
+        idx = name.find(" " + stop)
+        if idx > 0:
+            name = name[:idx]
+    name = re.sub(r"\s+et\s+(?:du|de la|de l[’']|des|le|la|les|l[’'])\s*", " et ", name)
+    name = re.sub(r"\s+(?:et|de|du|des|la|le|sur|en)$", "", name.strip())
+    words = name.split()
+    if words and words[0].isupper() and len(name) > 4:  # "L'ERNEE ET LE BOCAGE" printed in capitals
+        name = " ".join(w if w in {"et"} else w.capitalize() for w in name.lower().split())
+    return name.strip(" ’'")
+
+
+def text_to_territory(texts: list[str], rules: StructureRules) -> str | None:
+    for pattern in rules.patterns("territory"):
+        for text in texts:
+            flat = re.sub(r"\s+", " ", text)
+            m = pattern.search(flat)
+            if m:
+                name = normalise_territory(m["territory"], rules)
+                if len(name) >= 3 and name not in rules.raw["territory_not_names"]:
+                    return name
+    return None
+
+

@@ -1,0 +1,665 @@
+"""Segmentation strategies: each finds a contract's structure in one way, says how sure it is, and a policy
+(rules/strategies.yaml) decides which one gives the axes and which the actions.
+
+  numbered        numbered headings ("Axe 2 :", "Priorité 1 :", "Action 7 :"), numbered action lists in year
+                  groups or "Actions" sections, fiches (pipeline/fiches.py) and action tables (pipeline/sheets.py)
+  thematic        thematic action-plan pages: a page heading, an "Objectifs" section, objective headings ending
+                  in ":" with their bullet items, year tiles beside each group
+  heading_groups  unnumbered plans: bold headings each followed at once by bullet items
+  enumeration     an announced list of axes, in a sentence or after it (pipeline/enumerations.py), the one
+                  that agrees with the document's declared count first
+  prose           axes enumerated with ordinals in a press article ("Premièrement, … ; enfin, …")
+  toc             the document's own table of contents, when the body does not carry the axes
+
+Each strategy is a unit: `detect(context) -> Evidence` (how much of the document it explains, and why) and
+`segment(context) -> Candidate`; thresholds come from `StrategySettings` (rules/strategies.yaml).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline.enumerations import Enumeration
+from pipeline.fiches import Fiche, fiche_years
+from pipeline.metadata import _sentences
+from pipeline.model import Block, Box, Cell, Document
+from pipeline.rules import StructureRules
+from pipeline.rules.segmentation import StrategySettings, strategy_settings
+from pipeline.sheets import LEADING_NUMBER, Columns, GridRow, Sheet, cell_text, schedule_to_years, table_to_grid
+from pipeline.tree import Node, clean_title, first_match as _match, merge_duplicates as _merge_duplicates, soft_key
+
+
+# ---------------------------------------------------------------- structure
+def _settings() -> StrategySettings:
+    return strategy_settings()
+
+
+def _kind_heading(block: Block, rules: StructureRules, key: str) -> bool:
+    return block.kind != "bullet" and len(block.text) < _settings().kind_heading_max_chars \
+        and _match(rules.patterns(key), block.text) is not None
+
+
+def _year_label(block: Block, rules: StructureRules) -> int | None:
+    if block.kind == "year":
+        return block.year
+    if len(block.text) <= _settings().year_label_max_chars:
+        m = _match(rules.patterns("year_group"), block.text.strip())
+        if m:
+            return int(m["year"])
+    return None
+
+
+def _is_heading(block: Block, body_size: float) -> bool:
+    h = _settings().heading
+    return block.kind == "text" and len(block.text) < h.max_chars and (
+        block.bold or block.size >= h.size_ratio * body_size or (block.level or 9) <= h.html_max_level)
+
+
+def _larger(block: Block, body_size: float) -> bool:
+    return block.size >= _settings().heading.size_ratio * body_size
+
+
+class _Builder:
+    """Axes, objectives and actions as they are met, the current axis and objective, and the table handlers."""
+
+    def __init__(self, rules: StructureRules) -> None:
+        self.rules = rules
+        self.axes: list[Node] = []
+        self.objectives: list[Node] = []
+        self.actions: list[Node] = []
+        self.axis: Node | None = None  # the axis and objective the next actions belong to
+        self.objective: Node | None = None
+        self.columns: Columns | None = None  # the header of the last action grid (continued on the next page)
+
+    def axis_for(self, text: str, block: Block) -> Node:
+        ref = _match(self.rules.patterns("axis_reference"), text)  # a bare "Axe 2" refers to a known axis
+        if ref is not None:
+            known = next((a for a in self.axes if a.number == ref["number"]), None)
+            if known is not None:
+                return known
+        m = _match(self.rules.patterns("axis"), text) or LEADING_NUMBER.match(text)
+        number, title = (m["number"].rstrip("."), clean_title(m["title"])) if m else (None, clean_title(text))
+        for axis in self.axes:
+            if (number is not None and axis.number == number) or soft_key(axis.title) == soft_key(title):
+                return axis
+        if number is None:
+            number = str(len(self.axes) + 1)
+        axis = Node("axis", number, title, block)
+        self.axes.append(axis)
+        return axis
+
+    def objective_for(self, text: str, block: Block) -> Node:
+        m = _match(self.rules.patterns("objective"), text) or LEADING_NUMBER.match(text)
+        number, title = (m["number"].rstrip("."), clean_title(m["title"])) if m else (None, clean_title(text))
+        axis_number = self.axis.number if self.axis else None
+        for obj in self.objectives:
+            if obj.axis == axis_number and soft_key(obj.title) == soft_key(title):
+                return obj
+        obj = Node("objective", number, title, block, axis=axis_number)
+        self.objectives.append(obj)
+        return obj
+
+    def enter_axis(self, text: str, block: Block) -> None:
+        axis = self.axis_for(text, block)
+        if axis is not self.axis:
+            self.axis, self.objective = axis, None
+
+    def enter_cell(self, kind: str, cell: Cell | None) -> None:
+        """An "Axe" / "Objectif" cell of a fiche or grid row sets the current axis / objective."""
+        text = cell_text(cell)
+        if cell is None or text is None:
+            return
+        if kind == "axis":
+            self.enter_axis(text, cell.blocks[0])
+        else:
+            self.objective = self.objective_for(text, cell.blocks[0])
+
+    def new_action(self, number: str | None, title: str, block: Block, years: list[int],
+                   sheet: Sheet | None = None) -> Node:
+        """An action under the current axis and objective (not yet added)."""
+        return Node("action", number, clean_title(title), block, axis=self.axis.number if self.axis else None,
+                    objective=self.objective.title if self.objective else None, years=years, sheet=sheet)
+
+    def action(self, number: str | None, title: str, block: Block, years: list[int],
+               sheet: Sheet | None = None) -> Node:
+        node = self.new_action(number, title, block, years, sheet)
+        self.actions.append(node)
+        return node
+
+    def add_fiche(self, fiche: Fiche) -> None:
+        """A fiche (pipeline/fiches.py): one action with its sheet, under the axis / objective its own fields
+        name, else under the current ones."""
+        if fiche.axis_text is not None:  # a fiche names its own axis: no objective unless it names one
+            self.enter_axis(fiche.axis_text, fiche.title_block or self._anchor())
+            self.objective = None
+        if fiche.objective_text is not None:
+            self.objective = self.objective_for(fiche.objective_text, fiche.title_block or self._anchor())
+        title = fiche.title
+        if title is None:
+            return
+        block = fiche.title_block or self._anchor()
+        self.action(fiche.number, title, block, fiche_years(fiche, self.rules), fiche.sheet)
+
+    def _anchor(self) -> Block:
+        return Block(text="", kind="text", page=1, box=None, size=10.0, bold=False)
+
+    def add_grid_rows(self, rows: list[GridRow]) -> None:
+        for row in rows:
+            if row.kind == "axis":
+                self.axis, self.objective = self.axis_for(row.title, row.block), None
+            elif row.kind == "objective":
+                self.objective = self.objective_for(row.title, row.block)
+            else:
+                self.enter_cell("axis", row.axis)
+                self.enter_cell("objective", row.objective)
+                self.action(row.number, row.title, row.block, row.years, row.sheet)
+
+
+def blocks_to_numbered(doc: Document, rules: StructureRules, fiches: list[Fiche] | None = None,
+                       action_ok: set[int] | None = None) -> tuple[list[Node], list[Node], list[Node]]:
+    """Numbered axes/objectives/actions, numbered lists of actions in year groups or Actions sections, fiches
+    (pipeline/fiches.py, placed where they start) and action tables (pipeline/sheets.py).
+
+    `action_ok`: indices of the blocks where actions may be read (pipeline/outline.py); the others still give
+    axes and objectives."""
+    b = _Builder(rules)
+    years: list[int] = []
+    action_context = False
+    bullet_context = False  # after an "Actions" heading: bullets are actions too
+    ax_p, ob_p, ac_p = rules.patterns("axis"), rules.patterns("objective"), rules.patterns("action")
+    item_p = rules.patterns("numbered_item")
+    candidates: list[Node] = []  # bullets under an axis or objective heading: actions if nothing else is
+    fiches = fiches or []
+    consumed = {i for f in fiches for i in f.indices}
+    starts = {f.first_index: f for f in fiches}
+    queue: list[tuple[int, Block | Fiche]] = []
+    for k, block in enumerate(doc.blocks):
+        if k in starts:
+            queue.append((k, starts[k]))
+        if k not in consumed:
+            queue.append((k, block))
+    i = 0
+    while i < len(queue):
+        index, item = queue[i]
+        i += 1
+        if isinstance(item, Fiche):
+            b.add_fiche(item)
+            continue
+        block = item
+        allowed = action_ok is None or index in action_ok
+        text = block.text.strip()
+        if block.table is not None:
+            grid = table_to_grid(block.table, b.columns, rules)
+            if grid is not None:
+                rows, b.columns = grid
+                if allowed:
+                    b.add_grid_rows(rows)
+            else:  # a layout table: its cells are read as text, row by row
+                cells = sorted(block.table.cells, key=lambda c: (c.row, c.col))
+                queue[i:i] = [(index, x) for c in cells for x in c.blocks]
+            continue
+        nxt = queue[i][1] if i < len(queue) else None
+        label = _label_then_title(block, nxt if isinstance(nxt, Block) else None, rules, doc.body_size)
+        if label is not None:  # "AXE 1" / "OBJECTIF 1.1" over its title in the next block
+            kind, number, title_block = label
+            i += 1
+            if kind == "axis":
+                b.axis, b.objective = b.axis_for(f"Axe {number} : {title_block.text}", block), None
+                years = []
+            else:
+                b.objective = b.objective_for(f"Objectif {number} : {title_block.text}", block)
+            continue
+        if (block.kind != "bullet" or block.bold) and _match(ax_p, clean_title(text)):
+            b.axis, b.objective = b.axis_for(clean_title(text), block), None
+            years = []
+            continue
+        if _match(ob_p, text):
+            b.objective = b.objective_for(text, block)
+            continue
+        year = _year_label(block, rules)
+        if year is not None:
+            years, action_context = [year], True
+            continue
+        if _kind_heading(block, rules, "actions_heading"):
+            action_context, bullet_context, years = True, True, []
+            continue
+        if not allowed:
+            continue
+        m = _match(ac_p, text)
+        if m is None and (action_context or b.objective is not None):
+            m = _match(item_p, text)
+        if m:
+            b.action(m["number"], m["title"], block, list(years))
+            continue
+        title = clean_title(text)
+        if block.kind == "bullet" and title:
+            if bullet_context:
+                b.action(None, title, block, list(years))
+                continue
+            if b.axis is not None or b.objective is not None:
+                candidates.append(b.new_action(None, title, block, list(years)))
+        if _is_heading(block, doc.body_size) and (_larger(block, doc.body_size) or bullet_context):
+            action_context = bullet_context = False
+            years = []
+    return b.axes, b.objectives, _merge_duplicates(b.actions or candidates)
+
+
+def _label_then_title(block: Block, nxt: Block | None, rules: StructureRules,
+                      body_size: float) -> tuple[str, str, Block] | None:
+    """A bare "AXE 1" / "OBJECTIF 1.1" label whose title is the next heading-like block."""
+    if block.kind == "bullet" or nxt is None or nxt.kind != "text" or len(nxt.text) > _settings().label_title_max_chars:
+        return None
+    for kind, key in (("axis", "axis_reference"), ("objective", "objective_reference")):
+        m = _match(rules.patterns(key), block.text.strip())
+        if m is None:
+            continue
+        if any(_match(rules.patterns(k), nxt.text) for k in ("axis", "objective", "action", "axis_reference")):
+            return None
+        if not (_is_heading(nxt, body_size) or nxt.size >= block.size):
+            return None
+        return kind, m["number"], nxt
+    return None
+
+
+@dataclass
+class _Group:
+    heading: Block
+    items: list[Block]
+
+    @property
+    def box(self) -> Box | None:
+        return Box.union_of(b.box for b in [self.heading, *self.items])
+
+
+def blocks_to_thematic(doc: Document, rules: StructureRules) -> tuple[list[Node], list[Node], list[Node]]:
+    """Thematic tables: page heading (axis) > 'Objectifs' > 'heading :' groups (objectives) > bullets."""
+    axes: list[Node] = []
+    objectives: list[Node] = []
+    actions: list[Node] = []
+    blocks = list(doc.blocks)
+    obj_heading_p = rules.patterns("objectives_heading")
+    by_page: dict[int, list[int]] = {}
+    for i, b in enumerate(blocks):
+        by_page.setdefault(b.page, []).append(i)
+    for idxs in by_page.values():
+        page_blocks = [blocks[i] for i in idxs]
+        marker = next((k for k, b in enumerate(page_blocks) if _match(obj_heading_p, b.text.strip())
+                       and b.kind == "text" and b.bold and k + 1 < len(page_blocks)
+                       and page_blocks[k + 1].kind != "bullet"), None)
+        if marker is None:
+            continue
+        groups: list[_Group] = []
+        tiles: list[Block] = []
+        for b in page_blocks[marker + 1:]:
+            if b.kind == "year":
+                tiles.append(b)
+            elif b.kind == "text" and b.bold and b.text.rstrip().endswith(":"):
+                groups.append(_Group(b, []))
+            elif b.kind == "bullet" and groups:
+                groups[-1].items.append(b)
+        groups = [g for g in groups if g.items]
+        if not groups:
+            continue
+        head = max(page_blocks[:marker] or [page_blocks[marker]], key=lambda b: b.size)
+        if head.size < _settings().thematic_head_size_ratio * doc.body_size:
+            continue
+        axis = Node("axis", str(len(axes) + 1), clean_title(head.text), head)
+        axes.append(axis)
+        for g in groups:
+            years = _tile_years(g, tiles)
+            obj = Node("objective", None, clean_title(g.heading.text), g.heading, axis=axis.number)
+            objectives.append(obj)
+            for item in g.items:
+                actions.append(Node("action", None, clean_title(item.text), item, axis=axis.number,
+                                    objective=obj.title, years=years))
+    return axes, objectives, actions
+
+
+def _tile_years(group: _Group, tiles: list[Block]) -> list[int]:
+    box = group.box
+    if box is None:
+        return []
+    hits = [t.year for t in tiles if t.box is not None and t.year is not None
+            and t.box.y_overlap(box) > 0 and t.box.x0 >= box.x0]
+    return sorted(set(hits))
+
+
+def enumerations_to_axes(enumerations: list[Enumeration], declared: int | None) -> list[Node]:
+    """Axes from the enumeration that best fits: one whose items are as many as the document declares (in the
+    announcement or elsewhere), else the first strong one, else the first weak one ("objectifs")."""
+    axes = [e for e in enumerations if e.announcement.kind == "axes"]
+    if not axes:
+        return []
+
+    def rank(e: Enumeration) -> tuple[int, int, int]:
+        count = e.announcement.count if e.announcement.count is not None else declared
+        agrees = count is not None and count == len(e.items)
+        return (0 if agrees else 1, 0 if e.announcement.strength == "strong" else 1, e.index)
+
+    best = min((e for e in axes if not e.announcement.additive), key=rank, default=None)
+    if best is None:
+        best = min(axes, key=rank)
+    items = list(best.items)
+    # "Depuis 2019, deux nouveaux axes … :", "un axe transversal … : la santé mentale": added to the list
+    for e in axes:
+        if e is not best and e.announcement.additive and e.index >= best.index:
+            known = {soft_key(t) for t, _ in items}
+            items += [(t, b) for t, b in e.items if soft_key(t) not in known]
+    return [Node("axis", str(k + 1), clean_title(t), b) for k, (t, b) in enumerate(items)]
+
+
+def enumerations_to_actions(enumerations: list[Enumeration]) -> list[Node]:
+    """Actions listed after an announcement ("Les 4 actions prioritaires :"), when nothing else gave actions."""
+    found = next((e for e in enumerations if e.announcement.kind == "actions" and e.source == "list"), None)
+    if found is None:
+        return []
+    return [Node("action", None, clean_title(t), b) for t, b in found.items]
+
+
+def blocks_to_prose_axes(doc: Document, rules: StructureRules) -> list[Node]:
+    """Axes enumerated in a sentence (press articles, web pages): the first enumeration of this contract's axes."""
+    distractor = re.compile(rules.raw["prose_distractor"], re.I)
+    ordinals = re.compile(rules.raw["prose_ordinals"], re.I)
+    for block in doc.blocks:
+        if block.kind == "table" or len(block.text) < 40:
+            continue
+        for sentence in _sentences(block.text):
+            if distractor.search(sentence):
+                continue
+            items: list[str] = []
+            m = _match(rules.patterns("prose_axes_colon"), sentence)
+            if m:
+                count = rules.number(m["count"])
+                items = [x.strip() for x in re.split(r",\s+", m["list"]) if x.strip()]
+                if len(items) == count - 1 and " et " in items[-1]:
+                    items[-1:] = items[-1].split(" et ", 1)
+            else:
+                rest = block.text[block.text.find(sentence):]
+                m = _match(rules.patterns("prose_axes_announce"), rest)
+                if not m:
+                    continue
+                count = rules.number(m["count"])
+                listed = m["list"].split(".")[0] if not re.search(r"[;]", m["list"]) else m["list"]
+                listed = re.split(r"\.\s+(?=[A-ZÀÉÈ«])", listed)[0]
+                items = [x.strip(" ;,.") for x in ordinals.split(listed) if x.strip(" ;,.")]
+            if len(items) == count:
+                return [Node("axis", str(k + 1), clean_title(t), block) for k, t in enumerate(items)]
+    return []
+
+
+def _year_tagged(text: str, rules: StructureRules) -> tuple[str, list[int]]:
+    m = re.search(rules.raw["year_tag"], text, re.I)
+    if m is None:
+        return text, []
+    return text[: m.start()], schedule_to_years(m["tag"], rules)
+
+
+def blocks_to_heading_groups(doc: Document, rules: StructureRules,
+                             axes: list[Node]) -> tuple[list[Node], list[Node], list[Node]]:
+    """Unnumbered plans: bold headings each followed at once by bullet items that start with a capital.
+
+    Under known axes the headings are objectives; without axes, the headings of one style are the axes (with the
+    same-style headings just before the first group, whose actions are still to come)."""
+    blocks = [b for b in doc.blocks if b.kind != "table"]
+    groups: list[tuple[int, list[Block]]] = []
+    for k, b in enumerate(blocks):
+        if b.kind != "text" or not b.bold or b.text.rstrip().endswith(("?", ":")):
+            continue
+        items: list[Block] = []
+        for nxt in blocks[k + 1:]:
+            if nxt.kind != "bullet":
+                break
+            if nxt.text[:1].isupper():
+                items.append(nxt)
+        if items:
+            groups.append((k, items))
+    if len(groups) < 2:
+        return axes, [], []
+    axis_of = {id(a.block): a for a in axes}
+    objectives: list[Node] = []
+    actions: list[Node] = []
+    if axes:
+        current: Node | None = None
+        gi = 0
+        for k, b in enumerate(blocks):
+            current = axis_of.get(id(b), current)
+            if gi < len(groups) and groups[gi][0] == k:
+                obj = Node("objective", None, clean_title(b.text), b, axis=current.number if current else None)
+                objectives.append(obj)
+                for item in groups[gi][1]:
+                    title, years = _year_tagged(item.text, rules)
+                    actions.append(Node("action", None, clean_title(title), item, axis=obj.axis,
+                                        objective=obj.title, years=years))
+                gi += 1
+        return axes, objectives, actions
+    style = (round(blocks[groups[0][0]].size), blocks[groups[0][0]].bold)
+    heads = [k for k, _ in groups if (round(blocks[k].size), blocks[k].bold) == style]
+    k = heads[0] - 1
+    while k >= 0 and not (_is_heading(blocks[k], doc.body_size) and (round(blocks[k].size), blocks[k].bold) != style):
+        if blocks[k].kind == "text" and (round(blocks[k].size), blocks[k].bold) == style:
+            heads.insert(0, k)
+        k -= 1
+    items_of = dict(groups)
+    new_axes: list[Node] = []
+    for k in heads:
+        axis = Node("axis", str(len(new_axes) + 1), clean_title(blocks[k].text), blocks[k])
+        new_axes.append(axis)
+        for item in items_of.get(k, []):
+            title, years = _year_tagged(item.text, rules)
+            actions.append(Node("action", None, clean_title(title), item, axis=axis.number, years=years))
+    return new_axes, [], actions
+
+
+
+
+# ---------------------------------------------------------------- table of contents
+TOC_ENTRY = re.compile(r"(?P<title>[^.…_]+?)\s*(?:\.{3,}|…{2,}|(?:\s\.){3,}|_{3,})\s*(?P<page>\d{1,3})\b")
+TOC_LETTERED = re.compile(r"^(?P<number>[A-H]|[IVX]{1,4})\s*[.)\-–—:]\s*(?P<title>.+)$")
+TOC_SUB = re.compile(r"^(?P<number>[A-H]\s*\.?\s*\d{1,2}|[IVX]{1,4}\s*\.\s*\d{1,2}|\d{1,2}\.\d{1,2})\s*[.)\-–—:]?\s*(?P<title>\S.+)$")
+
+
+def toc_to_entries(blocks: list[Block]) -> list[tuple[str, Block]]:
+    """Entries of a table of contents (title without its dot leaders and page number)."""
+    out: list[tuple[str, Block]] = []
+    for b in blocks:
+        for m in TOC_ENTRY.finditer(b.text):
+            title = re.sub(r"\s+", " ", m["title"]).strip(" .:")
+            if title:
+                out.append((title, b))
+    return out
+
+
+def toc_to_tree(entries: list[tuple[str, Block]], rules: StructureRules) -> tuple[list[Node], list[Node]]:
+    """Axes ("Axe 2 …", or lettered / roman entries "A. …", "II – …") and their objectives ("A.1 : …") listed in
+    a table of contents: for a document whose body does not carry them (a contract cut after its first pages)."""
+    axes: list[Node] = []
+    objectives: list[Node] = []
+    for title, block in entries:
+        m = _match(rules.patterns("axis"), title)
+        if m is not None:
+            axes.append(Node("axis", m["number"].rstrip("."), clean_title(m["title"]), block))
+            continue
+        sub = TOC_SUB.match(title)
+        if sub is not None and axes:
+            objectives.append(Node("objective", re.sub(r"\s+", "", sub["number"]), clean_title(sub["title"]), block,
+                                   axis=axes[-1].number))
+            continue
+        lettered = TOC_LETTERED.match(title)
+        if lettered is not None:
+            axes.append(Node("axis", lettered["number"], clean_title(lettered["title"]), block))
+    if len(axes) < 2:
+        return [], []
+    return axes, objectives
+
+
+# ---------------------------------------------------------------- strategies as units
+@dataclass(frozen=True)
+class Evidence:
+    """How much of the document a strategy explains, and why (0 = nothing found, 1 = certain)."""
+
+    score: float
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass
+class Candidate:
+    strategy: str
+    axes: list[Node] = field(default_factory=list)
+    objectives: list[Node] = field(default_factory=list)
+    actions: list[Node] = field(default_factory=list)
+    evidence: Evidence = Evidence(0.0)
+
+
+@dataclass
+class Context:
+    """What every strategy reads, computed once per document (pipeline/segment.py)."""
+
+    axis_doc: Document  # the blocks where axes may be read (pipeline/outline.py)
+    action_doc: Document  # the blocks where actions may be read
+    action_ok: set[int]  # indices of axis_doc's blocks where actions may be read
+    group_action_ok: set[int]  # indices of action_doc's blocks in sections whose role lets bullets be actions
+    fiches: list[Fiche]  # indexed on axis_doc
+    enumerations: list[Enumeration]
+    toc: list[Block]  # table-of-contents entries
+    declared_axes: int | None
+    rules: StructureRules
+
+
+class Numbered:
+    name = "numbered"
+
+    def detect(self, ctx: Context) -> Evidence:
+        ax = ctx.rules.patterns("axis")
+        headings = sum(1 for b in ctx.axis_doc.blocks if b.kind != "bullet" and _match(ax, clean_title(b.text)))
+        grids = sum(1 for b in ctx.axis_doc.blocks if b.table is not None)
+        reasons = tuple(x for x in (f"{headings} numbered axis headings" if headings else "",
+                                    f"{len(ctx.fiches)} fiches" if ctx.fiches else "",
+                                    f"{grids} tables" if grids else "") if x)
+        return Evidence(1.0 if headings or ctx.fiches else (0.5 if grids else 0.2), reasons)
+
+    def segment(self, ctx: Context) -> Candidate:
+        axes, objectives, actions = blocks_to_numbered(ctx.axis_doc, ctx.rules, ctx.fiches, ctx.action_ok)
+        return Candidate(self.name, axes, objectives, actions, self.detect(ctx))
+
+
+class Thematic:
+    name = "thematic"
+
+    def detect(self, ctx: Context) -> Evidence:
+        marker = ctx.rules.patterns("objectives_heading")
+        pages = {b.page for b in ctx.action_doc.blocks if b.bold and _match(marker, b.text.strip())}
+        return Evidence(1.0 if pages else 0.0, (f"'Objectifs' sections on pages {sorted(pages)}",) if pages else ())
+
+    def segment(self, ctx: Context) -> Candidate:
+        axes, objectives, actions = blocks_to_thematic(ctx.action_doc, ctx.rules)
+        return Candidate(self.name, axes, objectives, actions, self.detect(ctx))
+
+
+class HeadingGroups:
+    name = "heading_groups"
+
+    def detect(self, ctx: Context) -> Evidence:
+        return Evidence(0.5, ("bold headings followed by bullets",))
+
+    def segment(self, ctx: Context, known: list[Node] | None = None) -> Candidate:
+        axes, objectives, actions = blocks_to_heading_groups(ctx.action_doc, ctx.rules, known or [])
+        allowed = {id(b) for i, b in enumerate(ctx.action_doc.blocks) if i in ctx.group_action_ok}
+        actions = [a for a in actions if id(a.block) in allowed]
+        return Candidate(self.name, axes, objectives, actions, self.detect(ctx))
+
+
+class Enumerated:
+    name = "enumeration"
+
+    def detect(self, ctx: Context) -> Evidence:
+        axes = [e for e in ctx.enumerations if e.announcement.kind == "axes"]
+        if not axes:
+            return Evidence(0.0)
+        agreeing = [e for e in axes if len(e.items) in {e.announcement.count, ctx.declared_axes}]
+        best = (agreeing or axes)[0]
+        why = f"{best.announcement.noun!r} announced p{best.block.page} with {len(best.items)} items"
+        return Evidence(1.0 if agreeing else 0.5, (why + (", as many as declared" if agreeing else ""),))
+
+    def segment(self, ctx: Context) -> Candidate:
+        return Candidate(self.name, enumerations_to_axes(ctx.enumerations, ctx.declared_axes), [],
+                         enumerations_to_actions(ctx.enumerations), self.detect(ctx))
+
+
+class Prose:
+    name = "prose"
+
+    def detect(self, ctx: Context) -> Evidence:
+        return Evidence(0.5, ("axes enumerated with ordinals",))
+
+    def segment(self, ctx: Context) -> Candidate:
+        return Candidate(self.name, blocks_to_prose_axes(ctx.axis_doc, ctx.rules), [], [], self.detect(ctx))
+
+
+class TableOfContents:
+    name = "toc"
+
+    def detect(self, ctx: Context) -> Evidence:
+        return Evidence(0.5 if ctx.toc else 0.0, (f"{len(ctx.toc)} table-of-contents blocks",) if ctx.toc else ())
+
+    def segment(self, ctx: Context) -> Candidate:
+        axes, objectives = toc_to_tree(toc_to_entries(ctx.toc), ctx.rules)
+        return Candidate(self.name, axes, objectives, [], self.detect(ctx))
+
+
+STRATEGIES = (Numbered(), Thematic(), HeadingGroups(), Enumerated(), Prose(), TableOfContents())
+
+
+def _weak(actions: list[Node]) -> bool:
+    return not actions or all(a.number is None and a.block.kind == "bullet" for a in actions)
+
+
+def context_to_candidates(ctx: Context) -> tuple[list[Node], list[Node], list[Node], list[str]]:
+    """The axes of the first strategy, in the settings' order, that finds some with enough evidence; the actions of
+    the numbered strategy (fiches, grids, numbered items), else of bold headings with bullets, else announced."""
+    settings = _settings()
+    by_name = {s.name: s for s in STRATEGIES}
+    cands: dict[str, Candidate] = {}
+
+    def cand(name: str) -> Candidate:
+        if name not in cands:
+            cands[name] = by_name[name].segment(ctx)  # type: ignore[attr-defined]
+        return cands[name]
+
+    numbered = cand("numbered")
+    source: Candidate | None = None
+    for rule in settings.axes_from:
+        c = cand(rule.strategy)
+        if c.axes and c.evidence.score >= rule.min_score:
+            source = c
+            break
+    axes = source.axes if source else []
+    objectives = list(source.objectives) if source else []
+    actions = list(numbered.actions)
+    if source is numbered:
+        objectives = list(numbered.objectives)
+    elif source is not None and source.strategy == "thematic":
+        actions = [*source.actions, *numbered.actions]
+    elif source is not None and source.strategy == "heading_groups":
+        actions = source.actions or actions
+    if _weak(actions) and (source is None or source.strategy != "heading_groups"):
+        known = axes if source is not None and source.strategy in {"numbered", "thematic"} else []
+        groups = HeadingGroups().segment(ctx, known)
+        if groups.actions:
+            if known:
+                objectives, actions = [*objectives, *groups.objectives], groups.actions
+            elif source is None or source.strategy not in {"enumeration", "prose", "toc"}:
+                axes, objectives, actions = groups.axes, groups.objectives, groups.actions
+                source = groups
+    if not actions:
+        actions = cand("enumeration").actions
+    numbers = {a.number for a in axes}
+    titles = {o.title for o in objectives}
+    for node in [*objectives, *actions]:
+        if node.axis not in numbers:
+            node.axis = None
+    for action in actions:
+        if action.objective not in titles:
+            action.objective = None
+    reasons = [f"axes: {source.strategy} ({'; '.join(source.evidence.reasons)})"] if source else ["axes: none"]
+    return axes, objectives, actions, reasons
