@@ -47,6 +47,7 @@ class Entry:
     title: str | None = None  # head: the title printed with the number
     title_block: Block | None = None
     weak: bool = False  # head: an "Action N : …" heading, a fiche only if fields follow
+    axis: str | None = None  # head: the axis named in the fiche's header cell ("Axe transversal / Mobilité")
 
 
 @dataclass
@@ -165,11 +166,12 @@ def table_to_entries(table: Table, index: int) -> list[Entry]:
                 out.append(Entry("text", index, list(first.blocks), name="band"))
             continue
         head = _cell_head(first)
-        if head is not None and not head[2]:
-            title = _text(value) or head[1]
+        axis = _axis_in_head(first.text) if value and first.cols < table.n_cols else None
+        if (head is not None and not head[2]) or axis is not None:
+            title = _text(value) or (head[1] if head else None)
             title_block = value[0] if value else (first.blocks[0] if first.blocks else None)
-            out.append(Entry("head", index, list(first.blocks), number=head[0], title=title,
-                             title_block=title_block))
+            out.append(Entry("head", index, list(first.blocks), number=head[0] if head else None, title=title,
+                             title_block=title_block, axis=axis))
             continue
         name = label_of(first.text)
         if name is None and not first.text:
@@ -198,6 +200,26 @@ def _cell_head(cell: Cell) -> tuple[str | None, str | None, bool] | None:
         if head is not None and not head[2]:
             return head[0], None, False
     return None
+
+
+AXIS_IN_HEAD = re.compile(r"(?i)^(?P<axis>axe\s+(?:transversal|strat[ée]gique\s+\d{1,2}|\d{1,2}|[IVX]{1,4})\b)\s*[:.\-–—]?\s*")
+
+
+def _axis_in_head(text: str) -> str | None:
+    """'Axe transversal Fiche projet N°1 Mobilité' -> 'Axe transversal : Mobilité': the axis a fiche's header cell
+    names beside (or instead of) its number."""
+    m = AXIS_IN_HEAD.match(text.strip())
+    if m is None:
+        return None
+    rest = text.strip()[m.end():]
+    for p in _patterns()["code"]:
+        for found in re.finditer(r"(?i)\bfiche", rest):
+            c = p.match(rest[found.start():])
+            if c:
+                rest = rest[: found.start()] + rest[found.start() + c.end():]
+                break
+    rest = re.sub(r"\s+", " ", rest).strip(" :.-–—")
+    return f"{m['axis']} : {rest}" if rest else m["axis"]
 
 
 def _inline(block: Block) -> Entry | None:
@@ -302,6 +324,11 @@ def entries_to_fiches(entries: list[Entry], min_fields: int = 2) -> list[Fiche]:
             close()
             current = _Open(e.number, e.title, e.title_block if e.title else None, e.index, e.weak)
             current.indices.add(e.index)
+            if e.axis is not None and e.blocks:
+                from dataclasses import replace as _replace
+
+                current.add("axis", [_replace(e.blocks[0], text=e.axis)])
+                current.last = None
             current.awaiting_title = e.title is None
             previous_text = None
             continue

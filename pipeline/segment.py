@@ -98,7 +98,8 @@ def document_to_tree(doc: Document) -> Tree:
         group_action_ok={k for k, i in enumerate(action_order) if outline.role_of(i) in group_roles},
         fiches=[_renumbered(f, renumber) for f in fiches],
         enumerations=blocks_to_enumerations(list(_expanded(axis_doc).blocks)),
-        toc=[doc.blocks[i] for i in sorted(outline.toc)], declared_axes=declared_axes, rules=rules)
+        toc=[b for i, b in enumerate(doc.blocks) if i in outline.toc or outline.role_of(i) == "toc"],
+        declared_axes=declared_axes, rules=rules)
     axes, objectives, actions, reasons = context_to_candidates(ctx)
 
     overview = not axes and not actions and first_match(rules.patterns("overview"), joined) is not None

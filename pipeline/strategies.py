@@ -68,6 +68,7 @@ class _Builder:
         self.axes: list[Node] = []
         self.objectives: list[Node] = []
         self.actions: list[Node] = []
+        self.printed: set[int] = set()  # axes whose number the document prints
         self.axis: Node | None = None  # the axis and objective the next actions belong to
         self.objective: Node | None = None
         self.columns: Columns | None = None  # the header of the last action grid (continued on the next page)
@@ -79,13 +80,30 @@ class _Builder:
             if known is not None:
                 return known
         m = _match(self.rules.patterns("axis"), text) or LEADING_NUMBER.match(text)
-        number, title = (m["number"].rstrip("."), clean_title(m["title"])) if m else (None, clean_title(text))
+        number, title = (m["number"].rstrip(".") or None, clean_title(m["title"])) if m else (None, clean_title(text))
         for axis in self.axes:
-            if (number is not None and axis.number == number) or soft_key(axis.title) == soft_key(title):
+            printed = id(axis) in self.printed
+            if (number is not None and printed and axis.number == number) or soft_key(axis.title) == soft_key(title):
                 return axis
-        if number is None:
-            number = str(len(self.axes) + 1)
-        axis = Node("axis", number, title, block)
+        if number is None:  # numbered in reading order, skipping the numbers the document prints
+            used = {a.number for a in self.axes}
+            k = len(self.axes) + 1
+            while str(k) in used:
+                k += 1
+            axis = Node("axis", str(k), title, block)
+        else:
+            axis = Node("axis", number, title, block)
+            for other in self.axes:  # an unnumbered axis numbered in reading order gives way to a printed number
+                if other.number == number and id(other) not in self.printed:
+                    used = {a.number for a in self.axes} | {number}
+                    k = 1
+                    while str(k) in used:
+                        k += 1
+                    for node in [*self.objectives, *self.actions]:
+                        if node.axis == other.number:
+                            node.axis = str(k)
+                    other.number = str(k)
+            self.printed.add(id(axis))
         self.axes.append(axis)
         return axis
 
@@ -454,17 +472,20 @@ def blocks_to_heading_groups(doc: Document, rules: StructureRules,
 
 
 # ---------------------------------------------------------------- table of contents
-TOC_ENTRY = re.compile(r"(?P<title>[^.…_]+?)\s*(?:\.{3,}|…{2,}|(?:\s\.){3,}|_{3,})\s*(?P<page>\d{1,3})\b")
 TOC_LETTERED = re.compile(r"^(?P<number>[A-H]|[IVX]{1,4})\s*[.)\-–—:]\s*(?P<title>.+)$")
 TOC_SUB = re.compile(r"^(?P<number>[A-H]\s*\.?\s*\d{1,2}|[IVX]{1,4}\s*\.\s*\d{1,2}|\d{1,2}\.\d{1,2})\s*[.)\-–—:]?\s*(?P<title>\S.+)$")
+
+
+TOC_LEADERS = re.compile(r"\s*(?:\.{3,}|…{2,}|(?:\s\.){3,}|_{3,})\s*\d{1,3}\b")
 
 
 def toc_to_entries(blocks: list[Block]) -> list[tuple[str, Block]]:
     """Entries of a table of contents (title without its dot leaders and page number)."""
     out: list[tuple[str, Block]] = []
     for b in blocks:
-        for m in TOC_ENTRY.finditer(b.text):
-            title = re.sub(r"\s+", " ", m["title"]).strip(" .:")
+        parts = TOC_LEADERS.split(b.text)
+        for part in parts[:-1] if len(parts) > 1 else []:
+            title = re.sub(r"\s+", " ", part).strip(" .:")
             if title:
                 out.append((title, b))
     return out
