@@ -73,6 +73,13 @@ def text_to_declared(texts: list[str], rules: StructureRules, key: str) -> int |
 
 
 def normalise_territory(name: str, rules: StructureRules) -> str:
+    name = re.split(r"\s*[›|·»]\s*", name)[0]  # "Abbeville – Abbeville au quotidien › Santé"
+    parts = re.split(r"(\s+[–—-]\s+)", name, maxsplit=1)
+    head, dash, tail = (parts[0], parts[1], parts[2]) if len(parts) == 3 else (name, "", "")
+    if dash:  # "Mont Saint-Michel – Normandie" is one name; "Sud Charente – document validé" is not
+        words = [w for w in tail.split() if w.lower() not in {"de", "du", "des", "la", "le", "les", "et", "sur", "en",
+                                                               "lès", "l’", "l'", "d’", "d'"}]
+        name = name if words and all(w[:1].isupper() for w in words) else head
     for stop in rules.raw["territory_stop_words"]:
         idx = name.find(" " + stop)
         if idx > 0:

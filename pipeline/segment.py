@@ -75,6 +75,12 @@ def _expanded(doc: Document) -> Document:
     return replace(doc, blocks=tuple(blocks))
 
 
+def _texts_outside(doc: Document, outline: Outline, roles: set[str]) -> list[str]:
+    """The document's texts but those of sections with these roles (a sidebar names other territories)."""
+    keep = {i for i in range(len(doc.blocks)) if outline.role_of(i) not in roles}
+    return document_texts(_restricted(doc, keep))
+
+
 def document_to_tree(doc: Document) -> Tree:
     rules = structure_rules()
     texts = document_texts(doc)
@@ -115,7 +121,7 @@ def document_to_tree(doc: Document) -> Tree:
     if declared_actions is not None and declared_actions != len(actions):
         warnings.append(("DECLARED_ACTIONS_MISMATCH",
                          f"the document declares {declared_actions} actions, {len(actions)} were found"))
-    territory = text_to_territory(texts, rules)
+    territory = text_to_territory(_texts_outside(doc, outline, {"aside", "toc"}), rules)
     if territory is None:
         warnings.append(("TERRITORY_NOT_FOUND", "no contracting territory could be read"))
     return Tree("contract", territory, start, end, text_to_signed_on(texts, rules), declared_axes,
