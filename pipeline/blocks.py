@@ -289,9 +289,12 @@ def region_to_blocks(lines: list[Line], region: int) -> list[Block]:
             text = _join([t for _, t in current])
             if text and not _is_bullet(text):
                 first = current[0][0]
+                many = len(current) > 1
                 blocks.append(Block(text=text, kind="bullet" if current_bullet else "text", page=first.page,
                                     box=box, size=first.size, bold=all(ln.bold for ln, _ in current),
-                                    region=region, lines=len(current)))
+                                    region=region, lines=len(current),
+                                    line_texts=tuple(t for _, t in current) if many else (),
+                                    line_right=tuple(ln.box.x1 for ln, _ in current) if many else ()))
         current, current_bullet = [], False
 
     while i < len(ordered):

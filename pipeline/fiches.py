@@ -416,8 +416,8 @@ def _fill(fiche: Fiche) -> None:
     schedule = _text(values.get("schedule"))
     steps = value_to_steps([*values.get("steps", []), *values.get("description", [])], rules)
     fiche.sheet = Sheet(pilot=_text(values.get("pilot")), partners=cell_items(cell("partners")),
-                        publics=cell_items(cell("publics")), schedule=schedule,
-                        indicators=cell_items(cell("indicators")), steps=steps,
+                        publics=cell_items(cell("publics"), by_line=True), schedule=schedule,
+                        indicators=cell_items(cell("indicators"), by_line=True), steps=steps,
                         last_field=fiche.labels[-1] if fiche.labels else None)
 
 

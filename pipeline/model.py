@@ -165,6 +165,10 @@ class Block:
     lines: int = 1
     level: int | None = None  # HTML heading level (1-6) when known
     table: Table | None = None  # for kind == "table"
+    # The printed lines of a multi-line block and where each ends on the right (a line that stops short of the
+    # block's right edge ends an item of a list printed one item per line, pipeline/sheets.cell_items).
+    line_texts: tuple[str, ...] = ()
+    line_right: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -100,17 +100,57 @@ class Columns:
 
 
 # ---------------------------------------------------------------- cell text
-def cell_items(cell: Cell | None) -> list[str]:
-    """A list cell's items: one per bullet/paragraph block; a single run-on block split at ';' or ','."""
+CONNECTOR_END = re.compile(r"(?:\b(?:de|du|des|la|le|les|l[’']|d[’']|à|au|aux|en|et|ou|pour|par|sur|avec|dans|"
+                           r"un|une|son|sa|ses|leur|leurs)|[,/(\-–:+&])$", re.I)
+
+
+def block_to_lines(block: Block) -> list[str]:
+    """A block printed one item per line: a line starts a new item when it starts like one (a capital, a digit, a
+    bullet) and the previous line is complete (it stops short of the right edge, or ends on neither a connecting
+    word nor an open parenthesis); otherwise it continues the previous line."""
+    if len(block.line_texts) < 2 or block.box is None:
+        return [block.text]
+    right = max(block.line_right)
+    width = max(block.box.width, 1.0)
+    items: list[str] = [block.line_texts[0]]
+    for prev_right, line in zip(block.line_right, block.line_texts[1:], strict=False):
+        starts = line[:1].isupper() or line[:1].isdigit() or bool(BULLET_PREFIX.match(line))
+        current = items[-1]
+        complete = right - prev_right > SHORT_LINE * width or (
+            not CONNECTOR_END.search(current.rstrip()) and current.count("(") <= current.count(")"))
+        if starts and complete:
+            items.append(line)
+        else:
+            items[-1] = _join_line(current, line)
+    return items
+
+
+SHORT_LINE = 0.12  # a line ending this share of the width before the right edge was broken on purpose
+
+
+def _join_line(a: str, b: str) -> str:
+    if re.search(r"\w-$", a) and b[:1].islower():
+        return a[:-1] + b
+    return f"{a} {b}"
+
+
+def cell_items(cell: Cell | None, by_line: bool = False) -> list[str]:
+    """A list cell's items: one per bullet/paragraph block (or, `by_line`, per printed line item); a single run-on
+    block split at ';' or ','. Bold sub-headings among plain items ("Aspects quantitatifs et qualitatifs") are not
+    items."""
     if cell is None or not cell.blocks:
         return []
-    texts = [BULLET_PREFIX.sub("", b.text).strip() for b in cell.blocks]
+    blocks = list(cell.blocks)
+    if any(b.bold for b in blocks) and not all(b.bold for b in blocks) and len(blocks) > 1:
+        blocks = [b for b in blocks if not b.bold]
+    lines = [line for b in blocks for line in (block_to_lines(b) if by_line else [b.text])]
+    texts = [BULLET_PREFIX.sub("", t).strip() for t in lines]
     if len(texts) == 1:
         text = texts[0]
         parts = re.split(r"\s*;\s*", text) if ";" in text else re.split(r",\s+(?![^()]*\))", text)
         texts = parts
     out = [TRAILING.sub("", t).strip() for t in texts]
-    return [t for t in out if t and t not in {"-", "–", "—", "/"}]
+    return [t for t in out if t and t not in {"-", "–", "—", "/", "…", "..."}]
 
 
 def cell_text(cell: Cell | None) -> str | None:
@@ -121,8 +161,8 @@ def cell_text(cell: Cell | None) -> str | None:
 def _sheet(value: Callable[[str], Cell | None], last_field: str | None = None) -> Sheet:
     """The sheet of an action from the cell of each field (a fiche's value cells, a grid row's columns)."""
     return Sheet(pilot=cell_text(value("pilot")), partners=cell_items(value("partners")),
-                 publics=cell_items(value("publics")), schedule=cell_text(value("schedule")),
-                 indicators=cell_items(value("indicators")), last_field=last_field)
+                 publics=cell_items(value("publics"), by_line=True), schedule=cell_text(value("schedule")),
+                 indicators=cell_items(value("indicators"), by_line=True), last_field=last_field)
 
 
 def _covering(row: list[Cell], col: int | None) -> Cell | None:
