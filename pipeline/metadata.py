@@ -28,12 +28,13 @@ def document_texts(doc: Document) -> list[str]:
 
 def text_to_period(texts: list[str], rules: StructureRules) -> tuple[int | None, int | None]:
     context = re.compile(rules.raw["period_context"], re.I)
+    other = re.compile(rules.raw["period_not"], re.I)
     for text in texts:
         if not context.search(text):
             continue
         for found in (m for p in rules.patterns("period_range") for m in p.finditer(text)):
             start, end = int(found["start"]), int(found["end"])
-            if 1 <= end - start <= 10:
+            if 1 <= end - start <= 10 and not other.search(text[max(found.start() - 60, 0):found.start()]):
                 return start, end
     for text in texts:
         m = _match(rules.patterns("period_duration"), text)
@@ -104,3 +105,14 @@ def text_to_territory(texts: list[str], rules: StructureRules) -> str | None:
     return None
 
 
+
+
+def period_until(texts: list[str], signed: date | None, rules: StructureRules) -> tuple[int | None, int | None]:
+    """'signé ce lundi 12 juillet 2025 … une feuille de route allant jusqu'en 2030' -> 2025-2030."""
+    if signed is None:
+        return None, None
+    for text in texts:
+        m = _match(rules.patterns("period_until"), text)
+        if m and 1 <= int(m["end"]) - signed.year <= 10:
+            return signed.year, int(m["end"])
+    return None, None

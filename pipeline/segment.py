@@ -19,6 +19,7 @@ from pipeline.fiches import Fiche, blocks_to_entries, entries_to_fiches
 from pipeline.metadata import (
     document_texts,
     normalise_territory,
+    period_until,
     text_to_declared,
     text_to_period,
     text_to_signed_on,
@@ -75,6 +76,15 @@ def _expanded(doc: Document) -> Document:
     return replace(doc, blocks=tuple(blocks))
 
 
+def _period_of_plan(start: int | None, end: int | None, actions: list[Node]) -> tuple[int | None, int | None]:
+    """A range that ends before every year the plan schedules is an earlier contract's ("CLS 2014-2018 : …" in a
+    2019-2023 plan): the contract's period is then the span of its actions' years."""
+    years = sorted({y for a in actions for y in a.years})
+    if years and end is not None and end < years[0] and years[-1] - years[0] <= 10:
+        return years[0], years[-1]
+    return start, end
+
+
 def _texts_outside(doc: Document, outline: Outline, roles: set[str]) -> list[str]:
     """The document's texts but those of sections with these roles (a sidebar names other territories)."""
     keep = {i for i in range(len(doc.blocks)) if outline.role_of(i) not in roles}
@@ -115,6 +125,10 @@ def document_to_tree(doc: Document) -> Tree:
     if overview:
         return Tree("overview", None, None, None, None, None, None, [], [], [], warnings, notes, reasons)
     start, end = text_to_period(texts, rules)
+    signed = text_to_signed_on(texts, rules)
+    if start is None:
+        start, end = period_until(texts, signed, rules)
+    start, end = _period_of_plan(start, end, actions)
     if declared_axes is not None and declared_axes != len(axes):
         warnings.append(("DECLARED_AXES_MISMATCH",
                          f"the document declares {declared_axes} axes, {len(axes)} were found"))
@@ -124,5 +138,5 @@ def document_to_tree(doc: Document) -> Tree:
     territory = text_to_territory(_texts_outside(doc, outline, {"aside", "toc"}), rules)
     if territory is None:
         warnings.append(("TERRITORY_NOT_FOUND", "no contracting territory could be read"))
-    return Tree("contract", territory, start, end, text_to_signed_on(texts, rules), declared_axes,
+    return Tree("contract", territory, start, end, signed, declared_axes,
                 declared_actions, axes, dedupe_objectives(objectives), actions, warnings, notes, reasons)
