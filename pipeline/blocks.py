@@ -351,6 +351,7 @@ def badges_to_items(blocks: list[Block]) -> list[Block]:
         bb = badge.box
         assert bb is not None
         best: Block | None = None
+        best_distance: float | None = None
         for b in blocks:
             if b is badge or b.kind != "text" or b.box is None or id(b) in numbered or BADGE.match(b.text.strip()):
                 continue
@@ -358,8 +359,15 @@ def badges_to_items(blocks: list[Block]) -> list[Block]:
             first_line_bottom = b.box.top + 1.6 * b.size
             beside = -1 <= gap <= 4 * max(badge.size, b.size) and badge.size <= 1.6 * b.size
             level = bb.top - 0.6 * b.size <= b.box.top <= bb.bottom and first_line_bottom >= bb.top
-            if beside and level and (best is None or best.box is None or gap < best.box.x0 - bb.x1):
-                best = b
+            # or centred just above the block (a numbered circle over a tile's caption)
+            # (a key figure's caption below a big number, "3" over "axes", is not numbered: much larger, one word)
+            below = 0 <= b.box.top - bb.bottom <= max(3 * b.size, 1.5 * badge.size, 24.0) and \
+                abs((b.box.x0 + b.box.x1) / 2 - (bb.x0 + bb.x1) / 2) <= max(b.box.width / 4, badge.size) and \
+                badge.size <= 3 * b.size and len(b.text.split()) >= 3
+            if (beside and level) or below:
+                distance = gap if beside and level else b.box.top - bb.bottom
+                if best is None or best_distance is None or distance < best_distance:
+                    best, best_distance = b, distance
         if best is not None:
             used.add(id(badge))
             box = best.box.union(bb) if best.box is not None else bb

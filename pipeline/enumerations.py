@@ -177,6 +177,8 @@ def text_to_items(text: str, count: int | None, rules: EnumerationRules | None =
     parts = [p for p in _split_outside_parentheses(text, ",") if p]
     last = parts[-1] if parts else ""
     splits = [m.start() for m in re.finditer(r"\s+et\s+", last)]
+    if count is not None and len(parts) > count >= 2:
+        parts = _merged(parts, count)
     if count is not None:
         if len(parts) == count:
             return [_clean(p) for p in parts]
@@ -189,6 +191,21 @@ def text_to_items(text: str, count: int | None, rules: EnumerationRules | None =
         if k >= 0:
             return [_clean(p) for p in [*parts[:-1], last[:k], last[k:]]]
     return [_clean(p) for p in parts if _clean(p)]
+
+
+def _merged(parts: list[str], count: int) -> list[str]:
+    """More comma parts than the declared count: a part that does not start like the first item ("Agir sur l'accès
+    aux soins, aux droits et à la prévention": "aux droits…" after "Agir…") continues the previous one."""
+    from pipeline.nlp import texts_to_starts
+
+    kinds = texts_to_starts(parts)
+    out = [parts[0]]
+    for k, (part, kind) in enumerate(zip(parts[1:], kinds[1:], strict=True), start=1):
+        if kind != kinds[0] and len(out) + (len(parts) - k) > count:
+            out[-1] = f"{out[-1]}, {part}"
+        else:
+            out.append(part)
+    return out
 
 
 def _best_et(last: str, splits: list[int], first: str | None = None) -> int:
@@ -226,10 +243,13 @@ def _heading_like(b: Block, than: Block) -> bool:
 
 
 def list_after(blocks: list[Block], start: int, count: int | None,
-               rules: EnumerationRules | None = None, plain: bool = True) -> list[tuple[str, Block]]:
-    """Items printed after the announcing block blocks[start - 1]."""
+               rules: EnumerationRules | None = None, plain: bool = True,
+               noun: str = "") -> list[tuple[str, Block]]:
+    """Items printed after the announcing block blocks[start - 1] (key-figure tiles between them skipped: "3",
+    "axes", "27 fiches actions")."""
     rules = rules or enumeration_rules()
     decoration = re.compile(rules.decoration)
+    tile = re.compile(rf"^(?:\d{{1,3}}\s*)?{re.escape(noun[:4])}\w*$", re.I) if noun else None
     items: list[tuple[str, Block]] = []
     style: tuple[float, bool] | None = None
     allow_plain, plain = plain, False  # items printed as lines of one style, without bullets or numbers
@@ -242,6 +262,8 @@ def list_after(blocks: list[Block], start: int, count: int | None,
                 break
             continue
         if decoration.match(text) and not items or (decoration.match(text) and len(text) <= 3):
+            continue
+        if tile is not None and tile.match(text):
             continue
         item = _item_text(b)
         if item is None and allow_plain and (not items or plain):
@@ -303,6 +325,37 @@ def table_after(blocks: list[Block], start: int, count: int | None, noun: str = 
     return items
 
 
+AXIS_HEADER = re.compile(
+    r"^(?:les\s+)?(?P<noun>axes?|orientations?|enjeux|priorit[ée]s|piliers?)(?:\s+(?:d.intervention|strat[ée]giques?|"
+    r"prioritaires?|th[ée]matiques?|du\s+(?:cls|contrat)))*\s*:?$", re.I)
+
+
+def axis_column(block: Block) -> tuple[Announcement, list[tuple[str, Block]]] | None:
+    """A table with a column headed "Orientation", "Axe d'intervention", "Axes stratégiques"…: its cells are axes."""
+    table = block.table
+    if table is None:
+        return None
+    for r in range(min(2, table.n_rows)):
+        for c in table.starting_row(r):
+            m = AXIS_HEADER.match(c.text.strip())
+            if m is None:
+                continue
+            items: list[tuple[str, Block]] = []
+            seen: set[str] = set()
+            for rr in range(r + c.rows, table.n_rows):
+                cell = next((x for x in table.starting_row(rr) if x.col <= c.col < x.col + x.cols), None)
+                if cell is None or not cell.text or not cell.blocks:
+                    continue
+                text = _clean(cell.text)
+                key = re.sub(r"\W+", "", text.lower())
+                if key and key not in seen:
+                    seen.add(key)
+                    items.append((text, cell.blocks[0]))
+            if len(items) >= 2:
+                return Announcement("axes", m["noun"].lower(), "strong", None, ""), items
+    return None
+
+
 def headings_after(blocks: list[Block], start: int, count: int) -> list[tuple[str, Block]]:
     """An announced count followed by headings of one style, each with its own content: the next N of them."""
     items: list[tuple[str, Block]] = []
@@ -328,6 +381,11 @@ def blocks_to_enumerations(blocks: list[Block], rules: EnumerationRules | None =
     rules = rules or enumeration_rules()
     out: list[Enumeration] = []
     for i, block in enumerate(blocks):
+        if block.table is not None:
+            found_column = axis_column(block)
+            if found_column is not None:
+                out.append(Enumeration(found_column[0], block, i, tuple(found_column[1]), "table"))
+            continue
         if block.kind == "table" or len(block.text) < 6:
             continue
         for sentence in _sentences(block.text):
@@ -375,9 +433,12 @@ def _announced_list(blocks: list[Block], i: int, count: int | None,
         items = headings_after(blocks, i + 1, count)  # each announced axis is a heading over its own content
         if items:
             return items
-    items = list_after(blocks, i + 1, count, rules)
-    if count is not None and len(items) < count:
-        items = numbered_on_page(blocks, i, count) or headings_after(blocks, i + 1, count) or items
+    items = list_after(blocks, i + 1, count, rules, noun=_noun_of(blocks[i]))
+    plain = bool(items) and _item_text(items[0][1]) is None
+    if count is not None and (len(items) < count or plain):
+        # numbered circles on the page are stronger evidence than lines that merely follow the sentence
+        items = numbered_on_page(blocks, i, count) or (headings_after(blocks, i + 1, count) if not plain else []) \
+            or items
     return items
 
 

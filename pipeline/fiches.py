@@ -287,6 +287,7 @@ class _Open:
     indices: set[int] = field(default_factory=set)
     last: str | None = None  # the field the next continuation belongs to
     headed: bool = False  # the last field was a headed field (its value in the following paragraphs)
+    coded: bool = False  # opened by a fiche number ("Fiche action n°3", "FA 1.2") or a header cell naming its axis
     awaiting_title: bool = False
 
     def add(self, name: str, blocks: list[Block]) -> None:
@@ -302,8 +303,10 @@ class _Open:
 
 
 def _accept(f: _Open, min_fields: int) -> bool:
+    """A fiche opened by its number ("Fiche action n°3") needs one known field; one opened by an "Action N :"
+    heading or by its fields alone needs `min_fields` known fields, one of them a sheet field."""
     known = f.known()
-    if f.weak or f.number is None and f.title is None:
+    if f.weak or not f.coded:
         return len(known) >= min_fields and bool(known & SHEET_FIELDS)
     return len(known) >= 1 or (f.title is not None and len(f.labels) >= 2)
 
@@ -323,6 +326,7 @@ def entries_to_fiches(entries: list[Entry], min_fields: int = 2) -> list[Fiche]:
         if e.kind == "head":
             close()
             current = _Open(e.number, e.title, e.title_block if e.title else None, e.index, e.weak)
+            current.coded = not e.weak
             current.indices.add(e.index)
             if e.axis is not None and e.blocks:
                 from dataclasses import replace as _replace

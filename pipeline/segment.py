@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from pipeline.enumerations import blocks_to_enumerations
+from pipeline.enumerations import axis_column, blocks_to_enumerations
 from pipeline.fiches import Fiche, blocks_to_entries, entries_to_fiches
 from pipeline.metadata import (
     document_texts,
@@ -68,7 +68,7 @@ def _expanded(doc: Document) -> Document:
 
     blocks = []
     for b in doc.blocks:
-        if (b.table is not None and table_kind(b.table) == "layout"
+        if (b.table is not None and table_kind(b.table) == "layout" and axis_column(b) is None
                 and sum(1 for c in b.table.cells if c.text) <= FRAME_MAX_CELLS):
             blocks.extend(x for c in sorted(b.table.cells, key=lambda c: (c.row, c.col)) for x in c.blocks)
         else:

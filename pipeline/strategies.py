@@ -27,7 +27,8 @@ from pipeline.model import Block, Box, Cell, Document
 from pipeline.rules import StructureRules
 from pipeline.rules.segmentation import StrategySettings, strategy_settings
 from pipeline.sheets import LEADING_NUMBER, Columns, GridRow, Sheet, cell_text, schedule_to_years, table_to_grid
-from pipeline.tree import Node, clean_title, first_match as _match, merge_duplicates as _merge_duplicates, soft_key
+from pipeline.tree import Node, clean_title, first_match, merge_duplicates as _merge_duplicates, soft_key
+from pipeline.tree import first_match as _match
 
 
 # ---------------------------------------------------------------- structure
@@ -364,7 +365,21 @@ def enumerations_to_axes(enumerations: list[Enumeration], declared: int | None) 
         if e is not best and e.announcement.additive and e.index >= best.index:
             known = {soft_key(t) for t, _ in items}
             items += [(t, b) for t, b in e.items if soft_key(t) not in known]
-    return [Node("axis", str(k + 1), clean_title(t), b) for k, (t, b) in enumerate(items)]
+    out: list[Node] = []
+    for k, (t, b) in enumerate(items):  # an item may carry its own number: "Axe 1 « Développement … »"
+        m = first_match(rules_axis(), t)
+        number = (m["number"] or "").rstrip(".") if m else ""
+        out.append(Node("axis", number or str(k + 1), clean_title(m["title"] if m else t), b))
+    if len({a.number for a in out}) < len(out):
+        for k, a in enumerate(out):
+            a.number = str(k + 1)
+    return out
+
+
+def rules_axis() -> list[re.Pattern[str]]:
+    from pipeline.rules import structure_rules
+
+    return structure_rules().patterns("axis")
 
 
 def enumerations_to_actions(enumerations: list[Enumeration]) -> list[Node]:

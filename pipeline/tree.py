@@ -65,7 +65,11 @@ def clean_title(text: str) -> str:
     text = re.sub(r"^[•\-–—*·▪■►➢➜▼▶▸\s]+", "", text)
     for suffix in structure_rules().patterns("title_suffix"):
         text = suffix.sub("", text)
-    return TRAILING.sub("", text)
+    text = TRAILING.sub("", text)
+    quoted = re.fullmatch(r"[«“\"]\s*(.+?)\s*[»”\"]?", text)  # a title printed in quotes: « Développement … »
+    if quoted and not re.search(r"[«“»”]", quoted.group(1)):
+        text = TRAILING.sub("", quoted.group(1))
+    return text
 
 
 def soft_key(text: str) -> str:
