@@ -294,7 +294,8 @@ def region_to_blocks(lines: list[Line], region: int) -> list[Block]:
                                     box=box, size=first.size, bold=all(ln.bold for ln, _ in current),
                                     region=region, lines=len(current),
                                     line_texts=tuple(t for _, t in current) if many else (),
-                                    line_right=tuple(ln.box.x1 for ln, _ in current) if many else ()))
+                                    line_right=tuple(ln.box.x1 for ln, _ in current) if many else (),
+                                    line_left=tuple(ln.box.x0 for ln, _ in current) if many else ()))
         current, current_bullet = [], False
 
     while i < len(ordered):

@@ -169,6 +169,7 @@ class Block:
     # block's right edge ends an item of a list printed one item per line, pipeline/sheets.cell_items).
     line_texts: tuple[str, ...] = ()
     line_right: tuple[float, ...] = ()
+    line_left: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

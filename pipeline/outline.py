@@ -144,6 +144,12 @@ def styles_to_levels(styles: list[Style]) -> dict[Style, int]:
     return {s: k + 1 for k, s in enumerate(ordered)}
 
 
+def heading_role(title: str, rules: OutlineRules | None = None) -> str | None:
+    """The role a heading's words name, if any ("Le plan d'actions" -> plan)."""
+    found = _heading_role(title, rules or outline_rules())
+    return found[0] if found else None
+
+
 def _heading_role(title: str, rules: OutlineRules) -> tuple[str, str] | None:
     words = fold(_NUMBERING.sub("", title.strip(), count=1)).replace("’", "'")
     words = re.sub(r"^[\s\-–—•:]+", "", words)
@@ -201,13 +207,14 @@ def document_to_outline(doc: Document, rules: OutlineRules | None = None) -> Out
         sec["end"] = min(int(sec["end"]), at)  # type: ignore[arg-type]
 
     def box_end(i: int) -> int:
-        """A box or sidebar ends where the blocks leave its column or its page."""
+        """A box or sidebar ends where the blocks leave its column or its page, or at a paragraph longer than a
+        sidebar's items (the article goes on)."""
         head = blocks[i]
-        if head.box is None:
-            return len(blocks)
         for j in range(i + 1, len(blocks)):
             b = blocks[j]
-            if b.page != head.page or (b.box is not None and b.box.x_overlap(head.box) <= 0):
+            if b.kind in {"text", "bullet"} and len(b.text) > rules.aside_max_chars:
+                return j
+            if head.box is not None and (b.page != head.page or (b.box is not None and b.box.x_overlap(head.box) <= 0)):
                 return j
         return len(blocks)
 

@@ -491,39 +491,85 @@ TOC_LETTERED = re.compile(r"^(?P<number>[A-H]|[IVX]{1,4})\s*[.)\-–—:]\s*(?P<
 TOC_SUB = re.compile(r"^(?P<number>[A-H]\s*\.?\s*\d{1,2}|[IVX]{1,4}\s*\.\s*\d{1,2}|\d{1,2}\.\d{1,2})\s*[.)\-–—:]?\s*(?P<title>\S.+)$")
 
 
-TOC_LEADERS = re.compile(r"\s*(?:\.{3,}|…{2,}|(?:\s\.){3,}|_{3,})\s*\d{1,3}\b")
+TOC_LEADERS = re.compile(r"\s*(?:\.{3,}|…{2,}|(?:\s\.){3,}|_{3,})\s*\d{0,3}\s*$")
+TOC_LEADERS_INLINE = re.compile(r"\s*(?:\.{3,}|…{2,}|(?:\s\.){3,}|_{3,})\s*\d{1,3}\b")
 
 
-def toc_to_entries(blocks: list[Block]) -> list[tuple[str, Block]]:
-    """Entries of a table of contents (title without its dot leaders and page number)."""
-    out: list[tuple[str, Block]] = []
+@dataclass(frozen=True)
+class TocEntry:
+    title: str
+    indent: float  # left edge of its line (None-like 0.0 for HTML)
+    block: Block
+
+
+def toc_to_entries(blocks: list[Block]) -> list[TocEntry]:
+    """Entries of a table of contents: each printed line with dot leaders (its title without leaders and page
+    number) and its indentation; a title wrapped over two lines is joined."""
+    out: list[TocEntry] = []
     for b in blocks:
-        parts = TOC_LEADERS.split(b.text)
-        for part in parts[:-1] if len(parts) > 1 else []:
-            title = re.sub(r"\s+", " ", part).strip(" .:")
-            if title:
-                out.append((title, b))
+        lines = list(zip(b.line_texts, b.line_left, strict=False)) if b.line_texts else \
+            [(b.text, b.box.x0 if b.box else 0.0)]
+        pending: tuple[str, float] | None = None
+        for text, left in lines:
+            if not TOC_LEADERS.search(text) and not TOC_LEADERS_INLINE.search(text):
+                pending = (f"{pending[0]} {text}" if pending else text, pending[1] if pending else left)
+                continue
+            parts = TOC_LEADERS_INLINE.split(text) if TOC_LEADERS_INLINE.search(text) else [TOC_LEADERS.sub("", text)]
+            for k, part in enumerate(p for p in parts if p.strip(" .:")):
+                title = re.sub(r"\s+", " ", part).strip(" .:")
+                indent = left
+                if pending and k == 0:
+                    title, indent = f"{pending[0]} {title}", pending[1]
+                out.append(TocEntry(title, indent, b))
+            pending = None
     return out
 
 
-def toc_to_tree(entries: list[tuple[str, Block]], rules: StructureRules) -> tuple[list[Node], list[Node]]:
-    """Axes ("Axe 2 …", or lettered / roman entries "A. …", "II – …") and their objectives ("A.1 : …") listed in
-    a table of contents: for a document whose body does not carry them (a contract cut after its first pages)."""
+def _levels(entries: list[TocEntry]) -> list[int]:
+    """Indentation levels (0 = leftmost) from the entries' left edges, 6 pt apart or more."""
+    edges: list[float] = []
+    for x in sorted({round(e.indent) for e in entries}):
+        if not edges or x - edges[-1] > 6:
+            edges.append(x)
+    return [max(k for k, edge in enumerate(edges) if round(e.indent) >= edge - 6) for e in entries]
+
+
+def toc_to_tree(entries: list[TocEntry], rules: StructureRules) -> tuple[list[Node], list[Node]]:
+    """Axes and objectives listed in a table of contents, for a document whose body does not carry them (a contract
+    cut after its first pages): entries numbered as axes ("Axe 2 …"), else the entries right under a part whose
+    title names the plan ("Les priorités et le programme d'actions", "Cadre stratégique"); their own sub-entries
+    ("A.1 : …") are objectives."""
+    from pipeline.outline import heading_role
+
+    levels = _levels(entries)
     axes: list[Node] = []
     objectives: list[Node] = []
-    for title, block in entries:
-        m = _match(rules.patterns("axis"), title)
-        if m is not None:
-            axes.append(Node("axis", m["number"].rstrip("."), clean_title(m["title"]), block))
+    structural = [e for e in entries if _match(rules.patterns("axis"), e.title)]
+    if len(structural) >= 2:
+        for e in structural:
+            m = _match(rules.patterns("axis"), e.title)
+            assert m is not None
+            axes.append(Node("axis", (m["number"] or "").rstrip(".") or str(len(axes) + 1), clean_title(m["title"]),
+                             e.block))
+        return axes, objectives
+    plan_level: int | None = None
+    for e, level in zip(entries, levels, strict=True):
+        if plan_level is not None and level <= plan_level:
+            plan_level = None
+        role = heading_role(e.title)
+        if plan_level is None:
+            if role in {"plan", "overview"}:
+                plan_level = level
             continue
-        sub = TOC_SUB.match(title)
-        if sub is not None and axes:
-            objectives.append(Node("objective", re.sub(r"\s+", "", sub["number"]), clean_title(sub["title"]), block,
-                                   axis=axes[-1].number))
-            continue
-        lettered = TOC_LETTERED.match(title)
-        if lettered is not None:
-            axes.append(Node("axis", lettered["number"], clean_title(lettered["title"]), block))
+        title = re.sub(r"^(?:axe\s+transversal|axe\s*\d*)\s*:\s*", "", e.title, flags=re.I)
+        if level == plan_level + 1:
+            lettered = TOC_LETTERED.match(title)
+            number = lettered["number"] if lettered else str(len(axes) + 1)
+            axes.append(Node("axis", number, clean_title(lettered["title"] if lettered else title), e.block))
+        elif level > plan_level + 1 and axes:
+            sub = TOC_SUB.match(title)
+            objectives.append(Node("objective", re.sub(r"\s+", "", sub["number"]) if sub else None,
+                                   clean_title(sub["title"] if sub else title), e.block, axis=axes[-1].number))
     if len(axes) < 2:
         return [], []
     return axes, objectives

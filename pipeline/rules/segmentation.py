@@ -78,6 +78,7 @@ class OutlineRules(_Rules):
     structural_role: str
     closed_by_any_heading: list[str] = Field(default_factory=list)
     continued_by_siblings: list[str] = Field(default_factory=list)
+    aside_max_chars: int = Field(250, gt=0)
     figures: FigureRules
 
     def allows(self, role: str) -> frozenset[str]:
