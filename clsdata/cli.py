@@ -419,7 +419,7 @@ def evaluate(fixtures_dir: Path, fmt: str, mode: str | None, thresholds: Path) -
     Example:
       clsdata eval --fixtures fixtures --format table
     """
-    from pipeline.evaluate import FIELDS, DocumentScore, Report, score_document
+    from pipeline.evaluate import FIELDS, DocumentScore, Report, first_reads_to_rows, score_document
     from pipeline.extract import file_to_extraction
     from schemas.gold import Gold, review_status
 
@@ -457,10 +457,13 @@ def evaluate(fixtures_dir: Path, fmt: str, mode: str | None, thresholds: Path) -
     if ocr_scores:
         groups.append(("documents read by OCR", Report(mode, ocr_scores), ocr_limits))
     statuses = {g.parent.name: review_status(g.parent) for g in golds}
+    first = _first_reads_since_release(golds)
+    first_rows = first_reads_to_rows(first, [*scores, *ocr_scores]) if first else []
     if fmt == "json":
         report = groups[0][1]
         click.echo(json.dumps({**report.as_dict(), "review_status": statuses,
-                               "ocr": {**Report(mode, ocr_scores).as_dict(), "pages": ocr_pages}},
+                               "ocr": {**Report(mode, ocr_scores).as_dict(), "pages": ocr_pages},
+                               "first_read": [vars(r) for r in first_rows]},
                               indent=2, ensure_ascii=False))
     else:
         for title, report, group_limits in groups:
@@ -479,6 +482,13 @@ def evaluate(fixtures_dir: Path, fmt: str, mode: str | None, thresholds: Path) -
         if ocr_pages:
             click.echo("\npages read by OCR (mean word confidence): "
                        + "; ".join(f"{k} {v}" for k, v in ocr_pages.items()))
+        if first_rows:
+            click.echo("\nfixtures added since the last release: first-read score (the extractor before any change "
+                       "made for them) and today's score")
+            click.echo(_table(["batch", "fixtures", "first_read_axes_f1", "first_read_actions_f1", "axes_f1_now",
+                               "actions_f1_now"],
+                              [(r.batch, r.fixtures, f"{r.first_axes_f1:.3f}", f"{r.first_actions_f1:.3f}",
+                                f"{r.now_axes_f1:.3f}", f"{r.now_actions_f1:.3f}") for r in first_rows]))
         reviewed = sorted(k for k, v in statuses.items() if v == "reviewed")
         machine = sorted(k for k, v in statuses.items() if v != "reviewed")
         click.echo(f"\ngold reviewed by a person ({len(reviewed)}): {', '.join(reviewed) or '-'}")
@@ -488,6 +498,27 @@ def evaluate(fixtures_dir: Path, fmt: str, mode: str | None, thresholds: Path) -
         click.echo(f"below threshold: {failure}", err=True)
     if failures:
         sys.exit(1)
+
+
+def _first_reads_since_release(golds: list[Path]) -> dict[str, object]:
+    """First-read scores (provenance.yaml) of the fixtures added after the last released version in CHANGELOG.md."""
+    import re as _re
+
+    from schemas.provenance import Provenance
+
+    changelog = Path(__file__).resolve().parent.parent / "CHANGELOG.md"
+    released = _re.findall(r"^## \d+\.\d+\.\d+ — (\d{4}-\d{2}-\d{2})", changelog.read_text(encoding="utf-8"), _re.M) \
+        if changelog.exists() else []
+    since = max(released) if released else "0000-00-00"
+    out: dict[str, object] = {}
+    for gold in golds:
+        provenance = gold.parent / "provenance.yaml"
+        if not provenance.exists():
+            continue
+        first = Provenance.from_file(provenance).first_read
+        if first is not None and first.date.isoformat() > since:
+            out[gold.parent.name] = first
+    return out
 
 
 if __name__ == "__main__":

@@ -270,6 +270,9 @@ def _strip_bullet(line: Line) -> tuple[bool, str]:
     first = line.words[0].text
     if _is_bullet(first) and len(line.words) > 1:
         return True, " ".join(w.text for w in line.words[1:])
+    # Word's second-level bullet: a Courier "o" before the item's text
+    if first == "o" and len(line.words) > 1 and line.words[0].font != line.words[1].font:
+        return True, " ".join(w.text for w in line.words[1:])
     if first[0] in "•▪■●◆➢►" and len(first) > 1:
         return True, text[1:].strip()
     return False, text

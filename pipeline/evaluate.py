@@ -27,7 +27,8 @@ MODES = ("strict", "soft", "levenshtein", "ratcliff")
 ITEM_FIELDS = ("axes", "objectives", "actions")
 RELATION_FIELDS = ("action_axis", "action_objective", "years")
 CONTRACT_FIELDS = ("document_kind", "territory", "period", "signed_on", "declared_axes", "declared_actions")
-SHEET_FIELDS = ("sheet_pilot", "sheet_partners", "sheet_publics", "sheet_schedule", "sheet_indicators")
+SHEET_FIELDS = ("sheet_pilot", "sheet_partners", "sheet_publics", "sheet_schedule", "sheet_indicators",
+                "sheet_steps")
 ENRICH_FIELDS = ("axis_themes", "action_themes", "action_publics", "action_partners")
 FIELDS = (*ITEM_FIELDS, *RELATION_FIELDS, *SHEET_FIELDS, *ENRICH_FIELDS, *CONTRACT_FIELDS)
 
@@ -179,6 +180,15 @@ def _score_sheets(gold: Gold, got: ContractExtraction, pairs: list[tuple[int, in
             out[f"sheet_{name}"].add(Counts(int(ok), int(pv is not None), int(gv is not None)))
             if (gv is not None or pv is not None) and not ok:
                 misses.append(f"sheet_{name}: {title!r}: gold {gv!r}, predicted {pv!r}")
+        if g_sheet.steps is not None:  # steps scored where gold annotates them
+            g_steps = [x.title for x in g_sheet.steps]
+            p_steps = [x.title for x in p_sheet.steps] if p_sheet else []
+            matched = _match_items(g_steps, p_steps, same, text=str)
+            out["sheet_steps"].add(Counts(len(matched), len(p_steps), len(g_steps)))
+            mg, mp = {a for a, _ in matched}, {b for _, b in matched}
+            misses += [f"sheet_steps: {title!r}: gold step not found: {x!r}" for i, x in enumerate(g_steps) if i not in mg]
+            misses += [f"sheet_steps: {title!r}: predicted step not in gold: {x!r}"
+                       for i, x in enumerate(p_steps) if i not in mp]
         for name in ("partners", "publics", "indicators"):
             gl: list[str] = getattr(g_sheet, name)
             pl: list[str] = getattr(p_sheet, name) if p_sheet else []
@@ -254,3 +264,39 @@ class Report:
             "documents": [{"name": d.name, "fields": {k: c(v) for k, v in d.counts.items()}, "misses": d.misses}
                           for d in self.documents],
         }
+
+
+# ---------------------------------------------------------------- first reads (issue #16)
+@dataclass
+class FirstReadRow:
+    batch: str
+    fixtures: int
+    first_axes_f1: float  # mean over the fixtures of their first-read F1 (the extractor before any change for them)
+    first_actions_f1: float
+    now_axes_f1: float  # the same fixtures scored now (macro over their sources)
+    now_actions_f1: float
+
+
+def first_reads_to_rows(first_reads: dict[str, Any], documents: Sequence[DocumentScore]) -> list[FirstReadRow]:
+    """Per admission batch, the mean first-read axes/actions F1 of the fixtures and their scores today.
+
+    `first_reads`: fixture name -> schemas.provenance.FirstRead of the fixtures added since the last release."""
+    by_batch: dict[str, list[str]] = {}
+    for name, fr in first_reads.items():
+        by_batch.setdefault(fr.batch or "-", []).append(name)
+    rows = []
+    for batch in sorted(by_batch):
+        names = by_batch[batch]
+        now: dict[str, list[tuple[float, float]]] = {}
+        for d in documents:
+            fixture = d.name.split("/")[0]
+            if fixture in names:
+                now.setdefault(fixture, []).append((d.counts["axes"].f1, d.counts["actions"].f1))
+        frs = [first_reads[n] for n in names]
+        per_fixture_now = [(sum(a for a, _ in v) / len(v), sum(b for _, b in v) / len(v)) for v in now.values()]
+        rows.append(FirstReadRow(
+            batch, len(names),
+            sum(f.axes_f1 for f in frs) / len(frs), sum(f.actions_f1 for f in frs) / len(frs),
+            sum(a for a, _ in per_fixture_now) / max(len(per_fixture_now), 1),
+            sum(b for _, b in per_fixture_now) / max(len(per_fixture_now), 1)))
+    return rows

@@ -31,6 +31,7 @@ from pipeline.triage import NEEDS_OCR
 from schemas.extraction import (
     Action,
     ActionSheet,
+    ActionStep,
     Axis,
     BBox,
     Contact,
@@ -44,6 +45,7 @@ from schemas.extraction import (
     PageReading,
     PartnerMention,
     PublicMention,
+    Section,
     ThemeTag,
 )
 
@@ -126,7 +128,8 @@ def _sheet(n: Node) -> ActionSheet | None:
         return None
     s = n.sheet
     return ActionSheet(pilot=s.pilot, partners=s.partners, publics=s.publics, schedule=s.schedule,
-                       indicators=s.indicators)
+                       indicators=s.indicators,
+                       steps=[ActionStep(title=x.title, years=x.years, schedule=x.schedule) for x in s.steps])
 
 
 def _themes(e: ItemEnrichment) -> list[ThemeTag]:
@@ -174,6 +177,10 @@ def tree_to_extraction(tree: Tree, doc: Document, info: DocumentInfo,
                   for c in e.contacts],
         pages=[PageReading(page=r.number, triage=r.triage, reason=r.reason, method=r.method,  # type: ignore[arg-type]
                            ocr_confidence=r.confidence, words=r.words) for r in doc.readings],
+        sections=[Section(title=x.title, level=x.level, role=x.role, evidence=x.evidence,
+                          first_page=max(x.first_page, 1), last_page=max(x.last_page, x.first_page, 1))
+                  for x in tree.sections],
+        segmentation=list(tree.strategy),
         warnings=[*(ExtractionWarning(code=c, message=m) for c, m in tree.warnings), *_reading_warnings(doc)],
     )
 

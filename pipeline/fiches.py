@@ -442,35 +442,51 @@ def fiche_years(fiche: Fiche, rules: StructureRules) -> list[int]:
 
 
 def value_to_steps(blocks: list[Block], rules: StructureRules) -> list[Step]:
-    """Steps of a fiche: each "Etape N : title" (Opération, Phase, Action N.M) with the years of its échéance."""
+    """Steps of a fiche: each "Etape N : title" (Opération, Phase, Sous-action N.M) or, in a steps field printed
+    without such markers, each bold heading (else each bullet or dash item), with the years of its own échéance."""
     markers = rules.patterns("step_marker")
     schedule_ps = rules.patterns("step_schedule")
+    detail = re.compile(r"(?i)^(?:r[ée]f[ée]rents?|pilotes?|[ée]ch[ée]ances?|calendrier|partenaires?)\s*:")
+
+    def marker(text: str) -> re.Match[str] | None:
+        return next((x for p in markers if (x := p.match(text))), None)
+
+    texts = [BULLET_PREFIX.sub("", b.text.strip()) for b in blocks]
+    marked = any(marker(t) for t in texts)
+    bold = [b.bold and not detail.match(t) for b, t in zip(blocks, texts, strict=True)]
+    headed = any(bold) and not all(bold)
+    dashed = [b.kind == "bullet" or bool(re.match(r"^[-–—•]\s", b.text.strip())) for b in blocks]
     steps: list[tuple[str, list[str]]] = []
-    for block in blocks:
-        text = BULLET_PREFIX.sub("", block.text.strip())
-        m = next((x for p in markers if (x := p.match(text))), None)
+    previous_marker = False
+    for k, (block, text) in enumerate(zip(blocks, texts, strict=True)):
+        m = marker(text)
         if m is not None:
             title = text[m.end():].strip()
             for p in schedule_ps:  # "Etape 3 : … Echéance : 2022" printed in one paragraph
-                s = p.search(title)
-                if s:
-                    title = title[: s.start()].strip()
+                found = p.search(title)
+                if found:
+                    title = title[: found.start()].strip()
             steps.append((TRAILING.sub("", title), [text[m.end():]]))
+            previous_marker = True
+            continue
+        starts = (headed and bold[k] and not previous_marker) or (not marked and not headed and dashed[k])
+        previous_marker = False
+        if starts:
+            steps.append((TRAILING.sub("", text), [text]))
         elif steps:
             steps[-1][1].append(text)
     out: list[Step] = []
-    for title, texts in steps:
+    for title, parts in steps:
         if not title:
             continue
         schedule = None
-        for t in texts:
+        for t in parts:
             for p in schedule_ps:
-                s = p.search(t)
-                if s:
-                    schedule = s["schedule"].strip()
+                found = p.search(t)
+                if found:
+                    schedule = found["schedule"].strip()
                     break
             if schedule:
                 break
         out.append(Step(title, schedule_to_years(schedule, rules), schedule))
     return out
-

@@ -150,10 +150,10 @@ class _Builder:
         """A fiche (pipeline/fiches.py): one action with its sheet, under the axis / objective its own fields
         name, else under the current ones."""
         if fiche.axis_text is not None:  # a fiche names its own axis: no objective unless it names one
-            self.enter_axis(fiche.axis_text, fiche.title_block or self._anchor())
+            self.enter_axis(fiche.axis_text, fiche.fields["axis"][0])
             self.objective = None
         if fiche.objective_text is not None:
-            self.objective = self.objective_for(fiche.objective_text, fiche.title_block or self._anchor())
+            self.objective = self.objective_for(fiche.objective_text, fiche.fields["objective"][0])
         title = fiche.title
         if title is None:
             return
@@ -172,7 +172,9 @@ class _Builder:
             else:
                 self.enter_cell("axis", row.axis)
                 self.enter_cell("objective", row.objective)
-                self.action(row.number, row.title, row.block, row.years, row.sheet)
+                number = row.number
+                code = _match(self.rules.patterns("fiche_code"), number) if number else None
+                self.action(code["number"] if code else number, row.title, row.block, row.years, row.sheet)
 
 
 def blocks_to_numbered(doc: Document, rules: StructureRules, fiches: list[Fiche] | None = None,
@@ -213,7 +215,7 @@ def blocks_to_numbered(doc: Document, rules: StructureRules, fiches: list[Fiche]
             if grid is not None:
                 rows, b.columns = grid
                 if allowed:
-                    b.add_grid_rows(rows)
+                    b.add_grid_rows([r for r in rows if not _document_part(r)])
             else:  # a layout table: its cells are read as text, row by row
                 cells = sorted(block.table.cells, key=lambda c: (c.row, c.col))
                 queue[i:i] = [(index, x) for c in cells for x in c.blocks]
@@ -262,6 +264,21 @@ def blocks_to_numbered(doc: Document, rules: StructureRules, fiches: list[Fiche]
             action_context = bullet_context = False
             years = []
     return b.axes, b.objectives, _merge_duplicates(b.actions or candidates)
+
+
+PART_NUMBER = re.compile(r"(?i)^(?:titre|partie|article|chapitre|section|annexe)\b")
+
+
+def _document_part(row: GridRow) -> bool:
+    """A row of a summary table that names one of the document's own parts ("Titre 2 | Objet du contrat",
+    "Durée, suivi et révision du contrat", "Présentation du diagnostic"), not an action."""
+    from pipeline.outline import heading_role
+
+    if row.kind != "action":
+        return False
+    if row.number is not None and PART_NUMBER.match(row.number):
+        return True
+    return heading_role(row.title) not in {None, "plan", "overview", "annex"}
 
 
 def _label_then_title(block: Block, nxt: Block | None, rules: StructureRules,
@@ -735,6 +752,8 @@ def context_to_candidates(ctx: Context) -> tuple[list[Node], list[Node], list[No
                 source = groups
     if not actions:
         actions = cand("enumeration").actions
+    axis_blocks = {id(a.block) for a in axes}
+    actions = [a for a in actions if id(a.block) not in axis_blocks]  # an item read as an axis is not an action
     numbers = {a.number for a in axes}
     titles = {o.title for o in objectives}
     for node in [*objectives, *actions]:

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 
 YEAR_MIN, YEAR_MAX = 1990, 2100
 
@@ -94,6 +94,14 @@ class Objective(_Item):
     axis: str | None = Field(description="`number` of the objective's axis")
 
 
+class ActionStep(_Model):
+    """A step of a fiche ("Etape 2 : …", "Opération 1 : …"): part of its action, never an action of its own."""
+
+    title: str = Field(min_length=1, description="The step's title, without 'Etape N :'")
+    years: list[int] = Field(default_factory=list, description="Years its own échéance names; [] when none")
+    schedule: str | None = Field(default=None, description="Its échéance as printed ('2020 - 2021')")
+
+
 class ActionSheet(_Model):
     """The fields of the action's "fiche action" (or of its row in an action table), as printed."""
 
@@ -102,6 +110,20 @@ class ActionSheet(_Model):
     publics: list[str] = Field(default_factory=list, description="Target publics cell, one item per public")
     schedule: str | None = Field(default=None, description="Calendar cell as printed ('2025-2027', 'Dès 2025')")
     indicators: list[str] = Field(default_factory=list, description="Evaluation indicators, one item each")
+    steps: list[ActionStep] = Field(default_factory=list, description="The fiche's steps / operations, in order")
+
+
+class Section(_Model):
+    """A section of the document's outline and the role it was given, with the evidence (pipeline/outline.py): why
+    an item was, or was not, read there."""
+
+    title: str = Field(description="The section's heading as printed; '' for the front matter")
+    level: float = Field(ge=0, description="Heading level, 1 = top (0 for the front matter)")
+    role: str = Field(description="toc, preamble, context, diagnostic, overview, plan, governance, signatures, "
+                                  "annex, aside, body, …: what the document uses the section for")
+    evidence: str = Field(description="Why that role: the heading's words, the content, or the enclosing section")
+    first_page: int = Field(ge=1)
+    last_page: int = Field(ge=1)
 
 
 class Action(_Item):
@@ -189,7 +211,7 @@ class ExtractionWarning(_Model):
 class ContractExtraction(_Model):
     """Everything extracted from one published document."""
 
-    schema_version: Literal["1.3"] = "1.3"
+    schema_version: Literal["1.4"] = "1.4"
     extractor_version: str
     document: DocumentInfo
     contract: ContractInfo
@@ -202,6 +224,9 @@ class ContractExtraction(_Model):
     governance: list[GovernanceBody] = Field(default_factory=list)
     contacts: list[Contact] = Field(default_factory=list)
     pages: list[PageReading] = Field(default_factory=list, description="Per page: text layer or OCR, and why")
+    sections: list[Section] = Field(default_factory=list, description="The outline: each section's role and why")
+    segmentation: list[str] = Field(default_factory=list,
+                                    description="Which segmentation strategy gave the axes, and its evidence")
     warnings: list[ExtractionWarning]
 
     @model_validator(mode="after")

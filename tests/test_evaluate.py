@@ -67,3 +67,34 @@ def test_eval_fails_when_a_score_drops_below_its_threshold(tmp_path: Path) -> No
     assert "below threshold: text-layer documents: years" in proc.stderr
     title = "Prévenir la surexposition aux écrans chez les enfants de 0 à 10 ans"
     assert f"years: '{title}': gold [2030], predicted [2026]" in proc.stdout
+
+
+def _unmatched_actions() -> list[str]:
+    """Predicted actions that match no gold action (soft matching), over every text-layer fixture source."""
+    from tests.conftest import SOURCES
+
+    same = titles_match("soft")
+    out = []
+    for source in SOURCES:
+        gold = Gold.from_file(source.parent / "gold.yaml")
+        got = extraction_of(source)
+        if any(p.method == "ocr" for p in got.pages):
+            continue
+        free = [g.title for g in gold.actions]
+        for action in got.actions:
+            hit = next((k for k, g in enumerate(free) if same(g, action.title)), None)
+            if hit is None:
+                out.append(f"{source.parent.name}/{source.name} p{action.page}: {action.title!r}")
+            else:
+                free.pop(hit)
+    return out
+
+
+def test_no_finding_figure_or_governance_sentence_becomes_an_action() -> None:
+    """Issue #16: predicted actions that match nothing in gold (a diagnosis finding, a figure, a governance
+    sentence, a step taken for an action…) are listed and counted; the count is guarded by eval-thresholds.yaml."""
+    limit = yaml.safe_load((FIXTURES.parent / "eval-thresholds.yaml").read_text(encoding="utf-8"))[
+        "max_unmatched_actions"]
+    unmatched = _unmatched_actions()
+    assert len(unmatched) <= limit, f"{len(unmatched)} predicted actions match no gold action (limit {limit}):\n" \
+        + "\n".join(unmatched)
