@@ -367,11 +367,11 @@ def entries_to_fiches(entries: list[Entry], min_fields: int = 2) -> list[Fiche]:
             continue
         if e.kind == "more":
             if current is not None and current.last is not None:
-                current.fields[current.last].extend(e.blocks)
+                _continue(current.fields[current.last], e.blocks)
                 current.indices.add(e.index)
             elif current is None and fiches and fiches[-1].labels:
                 last = fiches[-1]  # a page-broken table's first row: the previous fiche goes on
-                last.fields[last.labels[-1]].extend(e.blocks)
+                _continue(last.fields[last.labels[-1]], e.blocks)
                 last.indices.add(e.index)
                 _fill(last)
             continue
@@ -391,6 +391,18 @@ def entries_to_fiches(entries: list[Entry], min_fields: int = 2) -> list[Fiche]:
         previous_text = e
     close()
     return fiches
+
+
+def _continue(value: list[Block], more: list[Block]) -> None:
+    """A field's value continued on the next page; a cell broken in the middle of an item ("CPAM de" / "l’Artois")
+    joins its two halves."""
+    from dataclasses import replace
+
+    if value and more and more[0].text[:1].islower() and not re.search(r"[.;:!?]$", value[-1].text.strip()):
+        value[-1] = replace(value[-1], text=f"{value[-1].text.rstrip()} {more[0].text.lstrip()}", line_texts=(),
+                            line_right=(), line_left=())
+        more = more[1:]
+    value.extend(more)
 
 
 def _titled(block: Block) -> bool:

@@ -48,20 +48,27 @@ def text_to_period(texts: list[str], rules: StructureRules) -> tuple[int | None,
     return None, None
 
 
-def text_to_signed_on(texts: list[str], rules: StructureRules) -> date | None:
+def text_to_signed_on(texts: list[str], rules: StructureRules,
+                      period: tuple[int | None, int | None] = (None, None)) -> date | None:
+    """The first signing date in the text; with a known period, the first one that can sign it (a date years before
+    the period is an earlier contract's: "En signant son premier contrat … le 14 février 2020" in a 2025-2029 CLS)."""
     months = rules.raw["months"]
     distractor = re.compile(rules.raw["prose_distractor"], re.I)
+    start, end = period
     for text in (x for t in texts for x in _sentences(t)):
         if distractor.search(text):
             continue
-        m = _match(rules.patterns("signed_on"), text)
-        if m:
-            month = m["month"]
-            month_n = int(month) if month.isdigit() else months[fold(month)]
-            try:
-                return date(int(m["year"]), month_n, int(m["day"]))
-            except ValueError:
-                continue
+        for pattern in rules.patterns("signed_on"):
+            for m in pattern.finditer(text):
+                month = m["month"]
+                month_n = int(month) if month.isdigit() else months[fold(month)]
+                try:
+                    found = date(int(m["year"]), month_n, int(m["day"]))
+                except ValueError:
+                    continue
+                if start is not None and end is not None and not start - 2 <= found.year <= end:
+                    continue
+                return found
     return None
 
 

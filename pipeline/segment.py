@@ -129,6 +129,8 @@ def document_to_tree(doc: Document) -> Tree:
     if start is None:
         start, end = period_until(texts, signed, rules)
     start, end = _period_of_plan(start, end, actions)
+    if start is not None:
+        signed = text_to_signed_on(texts, rules, (start, end))
     if declared_axes is not None and declared_axes != len(axes):
         warnings.append(("DECLARED_AXES_MISMATCH",
                          f"the document declares {declared_axes} axes, {len(axes)} were found"))

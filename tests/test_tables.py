@@ -23,7 +23,7 @@ def test_schedule_to_years(text: str | None, years: list[int]) -> None:
 @pytest.mark.parametrize(("label", "field"), [
     ("Public(s) cible(s) :", "publics"), ("Porteur de l’action", "pilot"), ("Indicateurs d’évaluation", "indicators"),
     ("Calendrier prévisionnel", "schedule"), ("Objectif opérationnel", "objective"), ("Intitulé de l’action", "title"),
-    ("Partenaires associés", "partners"), ("Description", "other"), ("Les enjeux du territoire", None),
+    ("Partenaires associés", "partners"), ("Description", "description"), ("Les enjeux du territoire", None),
 ])
 def test_fiche_labels_come_from_the_rules_file(label: str, field: str | None) -> None:
     assert table_rules().field_of(label) == field
