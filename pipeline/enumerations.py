@@ -388,7 +388,8 @@ def blocks_to_enumerations(blocks: list[Block], rules: EnumerationRules | None =
             continue
         if block.kind == "table" or len(block.text) < 6:
             continue
-        for sentence in _sentences(block.text):
+        sentences = _sentences(block.text)
+        for k, sentence in enumerate(sentences):
             found = sentence_to_announcement(sentence, rules)
             if found is None:
                 continue
@@ -396,7 +397,7 @@ def blocks_to_enumerations(blocks: list[Block], rules: EnumerationRules | None =
                 texts = text_to_items(found.rest, found.count, rules)
                 if len(texts) >= 2 or (found.additive and texts):
                     out.append(Enumeration(found, block, i, tuple((t, block) for t in texts), "sentence"))
-            elif block.text.rstrip().endswith(":") and sentence is _sentences(block.text)[-1]:
+            elif block.text.rstrip().endswith(":") and k == len(sentences) - 1:
                 items = _announced_list(blocks, i, found.count, rules)
                 if len(items) >= 2:
                     out.append(Enumeration(found, block, i, tuple(items), "list"))
