@@ -270,7 +270,10 @@ def list_after(blocks: list[Block], start: int, count: int | None,
             if len(text) <= rules.item_max_chars and (style is None or _style(b) == style) \
                     and not re.search(r"[.!?]\s+[A-ZÉ]", text):
                 item, plain = text, True
-        if item is None or len(item) > rules.item_max_chars:
+        if item is not None and len(item) > rules.item_max_chars:
+            first = _sentences(item)[0]  # an item that runs on into the article's next sentences
+            item = first if len(first) <= rules.item_max_chars and first != item else None
+        if item is None:
             break
         if style is not None and not plain and b.kind == "text" and _style(b) != style:
             break
