@@ -23,7 +23,7 @@ def build(db: Path, contracts: int) -> None:
                    2018 + (hash(i) % 9)::INTEGER AS period_start
             FROM range({contracts}) r(i)""")
         con.execute("""
-            INSERT INTO territories
+            INSERT INTO territories (territory_id, name, kind, department, region)
             SELECT DISTINCT territory_id, 'Territoire ' || territory_id,
                    ['commune', 'EPCI', 'agglomération', 'métropole', 'pays'][1 + (hash(territory_id) % 5)::BIGINT],
                    lpad(((hash(territory_id) % 95) + 1)::VARCHAR, 2, '0'), 'Région ' || (hash(territory_id) % 13)
@@ -33,7 +33,11 @@ def build(db: Path, contracts: int) -> None:
                    '1.2', TIMESTAMP '2026-01-01' + INTERVAL (i) SECOND, 'machine', NULL, NULL FROM c""")
         con.execute("""
             INSERT INTO contracts SELECT 'd' || i, 'd' || i, 'contract', territory_id, 'Territoire ' || territory_id,
-                   NULL, 'current', period_start, period_start + 4, NULL, 4, 25, '[]', 'synthetic' FROM c""")
+                   NULL, 'current', period_start, period_start + 4, NULL, 4, 25, '[]', 'synthetic', 1,
+                   'the only publication', 4, 25 FROM c""")
+        con.execute("""
+            INSERT INTO publications SELECT 'd' || i, 'd' || i, 'synthetic/' || i || '.pdf', 'application/pdf',
+                   'text', 0, 4, 12, 25, 0, true, 1, 'the only publication' FROM c""")
         con.execute("""
             UPDATE contracts SET status = 'superseded' WHERE contract_id IN (
                 SELECT contract_id FROM (SELECT contract_id, row_number() OVER (PARTITION BY territory_id
