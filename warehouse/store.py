@@ -430,23 +430,59 @@ def quarantined(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
     return con.execute("SELECT path, reason, detail FROM quarantine ORDER BY path").fetchall()
 
 
-EXPORT_TABLES = ("territories", "themes", "partners", "documents", "pages", "contracts", "axes", "axis_themes",
-                 "objectives",
-                 "actions", "action_years", "action_themes", "action_publics", "action_partners", "indicators",
-                 "governance", "contract_partners", "contract_publics", "quarantine")
-EXPORT_VIEWS = ("v_actions", "v_theme_coverage", "v_timeline", "v_partners", "v_socle_gaps")
+EXPORT_TABLES = ("territories", "territory_units", "territory_communes", "themes", "partners", "documents", "pages",
+                 "contracts", "publications", "axes", "axis_themes", "objectives", "actions", "action_years",
+                 "action_themes", "action_publics", "action_partners", "indicators", "governance",
+                 "contract_partners", "contract_publics", "quarantine", "geo_regions", "geo_departements",
+                 "geo_epci", "geo_communes")
+EXPORT_VIEWS = ("v_actions", "v_theme_coverage", "v_timeline", "v_partners", "v_socle_gaps",
+                "v_coverage_by_department", "v_coverage_by_region", "v_actions_per_population",
+                "v_unmatched_contracts")
 PARTITIONED = {"v_actions": "department"}  # Parquet only: one folder per value (Hive style: department_key=53/)
+
+
+def _schema_comments() -> dict[str, dict[str, str]]:
+    """table -> column -> the comment beside it in schema.sql."""
+    out: dict[str, dict[str, str]] = {}
+    table = None
+    for line in (HERE / "schema.sql").read_text(encoding="utf-8").splitlines():
+        if m := re.match(r"CREATE TABLE IF NOT EXISTS (\w+)", line):
+            table = m[1]
+            out[table] = {}
+        elif table and (m := re.match(r"\s+(\w+)\s+[A-Z][A-Z0-9\[\]]*.*?--\s*(.+)$", line)):
+            out[table][m[1]] = m[2].strip()
+    return out
+
+
+def column_meanings() -> dict[str, dict[str, str]]:
+    """What each exported column means: warehouse/columns.yaml, else the comment in schema.sql, else the
+    `common` entry of columns.yaml for that column name. A test keeps every exported column described."""
+    import yaml
+
+    documented = yaml.safe_load((HERE / "columns.yaml").read_text(encoding="utf-8"))
+    comments = _schema_comments()
+    common: dict[str, str] = documented.pop("common")
+    out: dict[str, dict[str, str]] = {}
+    for name in (*EXPORT_TABLES, "contacts", *EXPORT_VIEWS):
+        out[name] = {**{k: v for k, v in common.items()}, **comments.get(name, {}),
+                     **(documented.get(name) or {})}
+    return out
 
 
 def export(db: Path | str, out_dir: Path, fmt: str, *, with_contacts: bool = False) -> list[Path]:
     """Every table and analyst view to `out_dir` as Parquet (v_actions partitioned by département) or CSV with a
-    header; personal data (`contacts`) only when asked. Returns the files and folders written."""
+    header, and `manifest.json` (versions, row counts, files, each column's type and meaning); personal data
+    (`contacts`) only when asked. Lists are Parquet lists (CSV: '[a, b]'); no fixed-size arrays. Returns the
+    files and folders written."""
     if fmt not in ("parquet", "csv"):
         raise WarehouseError(f"unknown export format {fmt!r} (parquet or csv)")
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     names = [*EXPORT_TABLES, *(("contacts",) if with_contacts else ()), *EXPORT_VIEWS]
+    meanings = column_meanings()
+    entries = []
     with connect(db, read_only=True) as con:
+        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
         for name in names:
             partition = PARTITIONED.get(name) if fmt == "parquet" else None
             target = out_dir / (name if partition else f"{name}.{fmt}")
@@ -457,9 +493,30 @@ def export(db: Path | str, out_dir: Path, fmt: str, *, with_contacts: bool = Fal
                 options += f", PARTITION_BY ({partition}_key), OVERWRITE_OR_IGNORE"
             try:
                 con.execute(f"COPY ({source}) TO '{target.as_posix()}' ({options})")
+                columns = con.execute(f"DESCRIBE {name}").fetchall()
+                rows = con.execute(f"SELECT count(*) FROM {name}").fetchone()
             except duckdb.Error as exc:
                 raise WarehouseError(f"{target}: export failed ({str(exc).splitlines()[0]})") from exc
             written.append(target)
+            files = (sorted(p.relative_to(out_dir).as_posix() for p in target.rglob(f"*.{fmt}")) if partition
+                     else [target.name])
+            entries.append({
+                "name": name, "kind": "view" if name in EXPORT_VIEWS else "table", "rows": rows[0] if rows else 0,
+                "files": files, **({"partitioned_by": f"{partition}_key"} if partition else {}),
+                "columns": [{"name": c[0], "type": c[1], "meaning": meanings.get(name, {}).get(c[0], "")}
+                            for c in columns]})
+        extractors = [r[0] for r in con.execute("SELECT DISTINCT extractor_version FROM documents ORDER BY 1"
+                                                ).fetchall()]
+    manifest = {
+        "warehouse": str(db), "warehouse_version": int(meta.get("warehouse_version", 0)),
+        "generation": int(meta.get("generation", 0)), "published_at": meta.get("published_at"),
+        "extractor_versions": extractors, "geo_data": meta.get("geo_version"), "format": fmt,
+        "exported_at": datetime.now().isoformat(timespec="seconds"), "personal_data": with_contacts,
+        "tables": entries,
+    }
+    path = out_dir / "manifest.json"
+    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    written.append(path)
     return written
 
 
