@@ -286,6 +286,30 @@ def export_cmd(out_dir: Path, db: Path, fmt: str, with_contacts: bool) -> None:
     click.echo(f"{len(written)} tables and views written to {out_dir} ({fmt})")
 
 
+@main.command()
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@DB_OPTION
+def report(out_dir: Path, db: Path) -> None:
+    """Write a static HTML report of the warehouse (open OUT_DIR/index.html in any browser; no server).
+
+    National coverage by région, ARS socle gaps by territory, actions per year and theme, and one page per
+    contract (axes > actions, partners, publics, publications and provenance links). Charts are inline SVG.
+
+    \b
+    Example:
+      clsdata report report/ && chromium report/index.html
+    """
+    from report.build import warehouse_to_report
+    from warehouse import store
+
+    try:
+        written = warehouse_to_report(db, out_dir)
+    except store.WarehouseError as exc:
+        _fail(str(exc))
+        return
+    click.echo(f"{len(written)} pages written to {out_dir} (open {out_dir / 'index.html'})")
+
+
 @main.group(invoke_without_command=True)
 @click.option("--fixtures", "fixtures_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("fixtures"),
               show_default=True, help="Folder of fixtures (<slug>/source.pdf|html, gold.yaml, provenance.yaml).")

@@ -135,7 +135,7 @@ def _quality(p: dict[str, Any]) -> tuple[Any, ...]:
 def _why(a: dict[str, Any], b: dict[str, Any]) -> str:
     """Why publication `a` ranks above `b`, in words: the first criterion of `_quality` that differs."""
     if a["reading_method"] != b["reading_method"]:
-        words = {"reviewed": "reviewed gold", "text": "its text layer", "mixed": "partly OCR", "ocr": "OCR"}
+        words = {"reviewed": "reviewed gold", "text": "a text layer", "mixed": "partly OCR", "ocr": "OCR"}
         return f"{words[a['reading_method']]} over {words[b['reading_method']]}"
     if a["warnings"] != b["warnings"]:
         return f"fewer warnings ({a['warnings']} against {b['warnings']})"
@@ -155,9 +155,9 @@ def _choose(con: duckdb.DuckDBPyConnection, contract_id: str) -> list[dict[str, 
         if len(pubs) == 1:
             reason = "the only publication"
         elif i == 0:
-            reason = f"chosen: {_why(p, pubs[1])} ({Path(pubs[1]['path']).name} of {Path(pubs[1]['path']).parent.name})"
+            reason = f"chosen: {_why(p, pubs[1])} (against {'/'.join(Path(pubs[1]['path']).parts[-2:])})"
         else:
-            reason = f"not chosen: {_why(pubs[i - 1], p)} for the one ranked {i}"
+            reason = f"ranked below #{i}, which has {_why(pubs[i - 1], p)}"
         con.execute("UPDATE publications SET chosen = ?, rank = ?, reason = ? WHERE document_id = ?",
                     [i == 0, i + 1, reason, p["document_id"]])
         p["reason"] = reason
