@@ -195,6 +195,7 @@ CREATE TABLE IF NOT EXISTS action_partners (
     partner_id        VARCHAR NOT NULL,
     role              VARCHAR NOT NULL,         -- pilot | partner
     contract_id       VARCHAR NOT NULL,         -- the action's contract, to count partners per territory fast
+    name              VARCHAR NOT NULL,         -- the partner's name in this action (partners.name: the first)
     PRIMARY KEY (action_id, partner_id)
 );
 

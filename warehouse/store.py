@@ -142,8 +142,8 @@ def _why(a: dict[str, Any], b: dict[str, Any]) -> str:
     if a["axes"] + a["actions"] != b["axes"] + b["actions"]:
         return f"more axes and actions ({a['axes']} + {a['actions']} against {b['axes']} + {b['actions']})"
     if a["media_type"] != b["media_type"]:
-        return "the same reading; the PDF gives pages and boxes for provenance"
-    return "the same reading; first by document id"
+        return "the same reading as a PDF, with pages and boxes for provenance"
+    return "the same reading, first by document id"
 
 
 def _choose(con: duckdb.DuckDBPyConnection, contract_id: str) -> list[dict[str, Any]]:
@@ -224,13 +224,13 @@ def extraction_to_rows(x: ContractExtraction, contract_id: str | None = None, pu
         rows["action_themes"].extend((aid, t.code, r + 1, t.evidence) for r, t in enumerate(a.themes))
         rows["action_publics"].extend((aid, p) for p in dict.fromkeys(a.publics))
         pilots = {slug(p) for p in a.pilots}
-        roles: dict[str, str] = {}
+        roles: dict[str, tuple[str, str]] = {}
         for name in a.partners:
             known = vocab.partner(name)
             rows["partners"].append((slug(name), name, known.acronym if known else None,
                                      known.kind if known else None, known is not None))
-            roles.setdefault(slug(name), "pilot" if slug(name) in pilots else "partner")
-        rows["action_partners"].extend((aid, pid, role, contract_id) for pid, role in roles.items())
+            roles.setdefault(slug(name), ("pilot" if slug(name) in pilots else "partner", name))
+        rows["action_partners"].extend((aid, pid, role, contract_id, name) for pid, (role, name) in roles.items())
     rows["partners"] = list({r[0]: r for r in rows["partners"]}.values())
     rows["contract_partners"].extend((contract_id, m.name, m.acronym, m.mentions, m.pages) for m in x.partners)
     rows["contract_publics"].extend((contract_id, m.label, m.mentions, m.pages) for m in x.publics)
@@ -257,7 +257,7 @@ def _delete_contract_rows(con: duckdb.DuckDBPyConnection, contract_id: str) -> N
 def _materialize(con: duckdb.DuckDBPyConnection, contract_id: str, loaded: str) -> set[str]:
     """Choose the contract's reading among its publications and make its rows the contract's (they are replaced
     only when the reading changed or is the document just `loaded`). Returns the ids of partners whose rows
-    may now be unreferenced."""
+    may now be unreferenced or named otherwise."""
     pubs = _choose(con, contract_id)
     row = con.execute("SELECT document_id FROM contracts WHERE contract_id = ?", [contract_id]).fetchone()
     if pubs and row is not None and row[0] == pubs[0]["document_id"] and pubs[0]["document_id"] != loaded:
@@ -274,13 +274,12 @@ def _materialize(con: duckdb.DuckDBPyConnection, contract_id: str, loaded: str) 
     assert stored is not None, f"publication {pubs[0]['document_id']} has no stored extraction"
     rows = extraction_to_rows(ContractExtraction.model_validate_json(stored[0]), contract_id, len(pubs),
                               pubs[0]["reason"])
-    if rows["partners"]:  # two spellings with one slug: the first in sort order, whatever the load order
-        _insert(con, "INSERT INTO partners", rows["partners"],
-                tail=" ON CONFLICT (partner_id) DO UPDATE SET name = least(name, excluded.name)")
+    if rows["partners"]:
+        _insert(con, "INSERT OR IGNORE INTO partners", rows["partners"])
     for table in reversed(CONTRACT_TABLES):
         if rows[table]:
             _insert(con, f"INSERT INTO {table}", rows[table])
-    return old_partners
+    return old_partners | {r[0] for r in rows["partners"]}
 
 
 def _refresh_territory(con: duckdb.DuckDBPyConnection, territory_id: str) -> bool:
@@ -364,9 +363,13 @@ def load_extraction(con: duckdb.DuckDBPyConnection, x: ContractExtraction, *, or
         for territory_id in sorted(territories):
             _refresh_status(con, territory_id)
             _refresh_territory(con, territory_id)
-        if unreferenced:
+        if unreferenced:  # partners of replaced readings: gone when no action names them, else the first
+            # spelling in sort order among the actions that do ("Kar'Ouest" / "Kar’Ouest"), whatever the load order
             con.execute("DELETE FROM partners WHERE partner_id IN (SELECT unnest(?)) AND partner_id NOT IN "
                         "(SELECT partner_id FROM action_partners)", [sorted(unreferenced)])
+            con.execute("UPDATE partners SET name = n.name FROM (SELECT partner_id, min(name) AS name "
+                        "FROM action_partners WHERE partner_id IN (SELECT unnest(?)) GROUP BY ALL) n "
+                        "WHERE partners.partner_id = n.partner_id", [sorted(unreferenced)])
         after_load(con, sorted(territories))
         con.execute("COMMIT")
     except Exception:

@@ -72,7 +72,8 @@ def build(db: Path, contracts: int) -> None:
         con.execute("""
             INSERT INTO partners SELECT 'p' || k, 'Partenaire ' || k, NULL, 'autre', false FROM range(300) r(k)""")
         con.execute("""
-            INSERT INTO action_partners SELECT action_id, partner_id, min(role), contract_id FROM (
+            INSERT INTO action_partners SELECT action_id, partner_id, min(role), contract_id,
+                   'Partenaire ' || substr(partner_id, 2) FROM (
                 SELECT a.action_id, 'p' || (hash(a.action_id || k) % 300) AS partner_id,
                        CASE WHEN k = 0 THEN 'pilot' ELSE 'partner' END AS role, a.contract_id
                 FROM actions a, range(4) r(k) WHERE k < 2 + hash(a.action_id) % 3) GROUP BY ALL""")
