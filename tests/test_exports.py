@@ -14,6 +14,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
+from tests.conftest import FIXTURES, extraction_of
 from warehouse import store
 
 pytestmark = pytest.mark.flow
@@ -57,14 +58,26 @@ def test_every_exported_file_reads_with_pyarrow_pandas_and_polars(exported: dict
     assert seen == set(counts)
 
 
-def test_boxes_are_plain_lists_null_for_web_pages(exported: dict[str, Path]) -> None:
+def test_no_fixed_size_arrays_and_web_pages_null_boxes_read_back(exported: dict[str, Path], tmp_path: Path) -> None:
     """bbox used to be DOUBLE[4]: its NULLs (web pages) broke pyarrow ('Length spanned by list offsets')."""
-    actions = pq.read_table(exported["parquet"] / "actions.parquet").to_pydict()
-    boxes = actions["bbox"]
-    assert any(b is None for b in boxes) and any(b is not None for b in boxes)
-    assert all(len(b) == 4 and b[0] <= b[2] and b[1] <= b[3] for b in boxes if b is not None)
-    frame = pl.read_parquet(exported["parquet"] / "axes.parquet")
-    assert frame.schema["bbox"] == pl.List(pl.Float64)
+    import pyarrow as pa
+
+    for path in exported["parquet"].rglob("*.parquet"):
+        schema = pq.read_schema(path)
+        assert not [f.name for f in schema if pa.types.is_fixed_size_list(f.type)], path
+    db = tmp_path / "web.duckdb"  # a contract read from its web page: every box is null
+    with store.connect(db) as con:
+        store.load_extraction(con, extraction_of(FIXTURES / "saint-leu" / "source.html"))
+        store.load_extraction(con, extraction_of(FIXTURES / "est-cantal" / "source.pdf"))
+    store.export(db, tmp_path / "out", "parquet")
+    for name in ("actions", "axes"):
+        boxes = pq.read_table(tmp_path / "out" / f"{name}.parquet").to_pydict()["bbox"]
+        assert any(b is None for b in boxes) and any(b is not None for b in boxes)
+        assert all(len(b) == 4 and b[0] <= b[2] and b[1] <= b[3] for b in boxes if b is not None)
+        assert pd.read_parquet(tmp_path / "out" / f"{name}.parquet")["bbox"].isna().any()
+        assert pl.read_parquet(tmp_path / "out" / f"{name}.parquet").schema["bbox"] == pl.List(pl.Float64)
+    for partition in (tmp_path / "out" / "v_actions").rglob("*.parquet"):
+        assert pq.read_table(partition).num_rows > 0
 
 
 def test_the_manifest_gives_versions_counts_and_every_column_meaning(exported: dict[str, Path],
