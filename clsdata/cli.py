@@ -314,8 +314,9 @@ def report(out_dir: Path, db: Path) -> None:
 @click.option("--fixtures", "fixtures_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("fixtures"),
               show_default=True, help="Folder of fixtures (<slug>/source.pdf|html, gold.yaml, provenance.yaml).")
 @click.option("--port", type=int, default=8765, show_default=True)
+@DB_OPTION
 @click.pass_context
-def review(ctx: click.Context, fixtures_dir: Path, port: int) -> None:
+def review(ctx: click.Context, fixtures_dir: Path, port: int, db: Path) -> None:
     """Serve the review page on 127.0.0.1 (correct extraction fixtures in a browser; saving writes gold.yaml).
 
     \b
@@ -335,7 +336,7 @@ def review(ctx: click.Context, fixtures_dir: Path, port: int) -> None:
     from review.app import create_app
 
     click.echo(f"clsdata review: http://127.0.0.1:{port} (Ctrl+C to stop)")
-    uvicorn.run(create_app(fixtures_dir), host="127.0.0.1", port=port, log_level="warning")
+    uvicorn.run(create_app(fixtures_dir, db), host="127.0.0.1", port=port, log_level="warning")
 
 
 def _fixture(ctx: click.Context, slug: str) -> tuple[Path, Path]:
