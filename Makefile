@@ -65,7 +65,7 @@ test: setup browser  ## the whole test suite
 	$(BIN)/python -m pytest
 
 lint: setup  ## ruff + mypy
-	$(BIN)/ruff check pipeline schemas warehouse flows clsdata tests
+	$(BIN)/ruff check pipeline schemas warehouse flows clsdata review report tests
 	$(BIN)/mypy
 
 bench: setup  ## the benchmark suite (~1 h at full size): bench/results.json and bench/results.md

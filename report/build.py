@@ -22,7 +22,8 @@ h1 { font-size: 1.6rem } h2 { font-size: 1.25rem; margin-top: 2.2rem; border-bot
 table { border-collapse: collapse; font-size: .9rem } td, th { padding: .25rem .5rem; border-bottom: 1px solid #e2e8f0;
 text-align: left; vertical-align: top } .muted { color: #718096; font-size: .85rem } .tag { display: inline-block;
 background: #edf2f7; border-radius: 3px; padding: 0 .3rem; margin: 0 .15rem .1rem 0; font-size: .8rem }
-.axis { margin-top: 1.2rem } .objective { margin: .4rem 0 .2rem 1rem; font-weight: 600 } ul.actions { margin-top: .2rem }
+.axis { margin-top: 1.2rem } .objective { margin: .4rem 0 .2rem 1rem; font-weight: 600 }
+ul.actions { margin-top: .2rem }
 .reading { font-weight: 600 } figure { margin: 1rem 0 } figcaption { color: #4a5568; font-size: .85rem }
 """
 

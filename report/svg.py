@@ -58,8 +58,9 @@ def heatmap(title: str, row_labels: Sequence[str], column_labels: Sequence[str],
             value = cells.get((row, col), 0.0)
             fill = _mix(colors[0], colors[1], value / top)
             text = (shown or {}).get((row, col), f"{value:g}" if value else "")
+            tip = escape(f"{row} · {col}: {text or 0}")
             out.append(f"<rect class='cell' x='{label_width + j * cell}' y='{y}' width='{cell - 2}' "
-                       f"height='{cell - 2}' fill='{fill}'><title>{escape(f'{row} · {col}: {text or 0}')}</title></rect>")
+                       f"height='{cell - 2}' fill='{fill}'><title>{tip}</title></rect>")
             if text:
                 dark = value / top > 0.5
                 out.append(_text(label_width + j * cell + (cell - 2) / 2, y + cell / 2 + 3, text, "middle",
