@@ -130,3 +130,13 @@ def test_the_geography_is_never_downloaded_at_run_time(tmp_path: Path, monkeypat
     with pytest.raises(store.WarehouseError, match="make setup"), store.connect(tmp_path / "cls.duckdb"):
         pass
     assert duckdb.__version__  # the warehouse was refused with the way out, nothing fetched
+
+
+def test_the_documents_own_list_of_member_communes(index: geo.Index) -> None:
+    members = [c["nom"] for c in _json("communes") if c["code"] in index.members["245300355"]]
+    whole = geo.communes_to_match(members + ["Nulle-Part-sur-Mer"], "53", index)
+    assert whole is not None and whole.method == "member-communes"
+    assert [u.code for u in whole.units] == ["245300355"] and "1 not found" in whole.reason
+    some = geo.communes_to_match(members[:3], "53", index)  # three communes of an EPCI: those communes
+    assert some is not None and {u.level for u in some.units} == {"commune"} and len(some.units) == 3
+    assert geo.communes_to_match(["Nulle-Part"], None, index) is None

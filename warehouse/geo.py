@@ -6,8 +6,10 @@ The data comes from the npm package `@etalab/decoupage-administratif`, pinned in
 `make setup` (`npm ci`); it is loaded into a warehouse when the warehouse is created or the package version
 changes. Nothing is downloaded at run time.
 
-Matching a name as printed (rules in territory_names.yaml):
+Matching (rules in territory_names.yaml), in this order:
   override      a reviewer's choice in territories.yaml (the review page edits it)            confidence 1.0
+  member-communes  the document's own list of member communes (`contract.communes` of the extraction, when
+                the extractor gives it): the EPCI they make up, else those communes themselves    0.9 / 0.8
   exact-name    the folded name equals one official name (EPCI first, communes first for a commune), in the
                 département read from the document when there is one                   0.95 (0.9 without département)
   name-parts    "A et B": each part equals one EPCI's name                                              0.85
@@ -141,6 +143,8 @@ class Index:
     epci: dict[str, list[Unit]] = field(default_factory=dict)  # folded name -> units
     communes: dict[str, list[Unit]] = field(default_factory=dict)
     by_code: dict[str, Unit] = field(default_factory=dict)  # 'epci:SIREN' / 'commune:INSEE' -> unit
+    members: dict[str, set[str]] = field(default_factory=dict)  # SIREN -> INSEE codes of its communes
+    epci_of: dict[str, str] = field(default_factory=dict)  # INSEE -> SIREN
 
 
 _indexes: dict[str, Index] = {}
@@ -159,9 +163,12 @@ def index(con: duckdb.DuckDBPyConnection) -> Index:
         unit = Unit("epci", siren, name, frozenset(d for d in deps if d), int(pop))
         idx.epci.setdefault(fold(name), []).append(unit)
         idx.by_code[f"epci:{siren}"] = unit
-    for insee, name, dep, pop in con.execute("SELECT commune, name, department, population FROM geo_communes"
-                                             ).fetchall():
+    for insee, name, dep, pop, epci in con.execute(
+            "SELECT commune, name, department, population, epci FROM geo_communes").fetchall():
         unit = Unit("commune", insee, name, frozenset([dep]), int(pop))
+        if epci:
+            idx.members.setdefault(epci, set()).add(insee)
+            idx.epci_of[insee] = epci
         idx.communes.setdefault(fold(name), []).append(unit)
         idx.by_code[f"commune:{insee}"] = unit
     _indexes[version] = idx
@@ -215,6 +222,32 @@ def name_to_match(name: str, kind: str | None, department: str | None, idx: Inde
     return Match("unmatched", None, None, f"no EPCI or commune is named '{name}'{where}"
                  + (" (a PETR or pays is not an EPCI: choose its EPCI on the review page)"
                     if kind == "pays" or re.search(r"\b(petr|pays)\b", name, re.I) else ""))
+
+
+def communes_to_match(names: list[str], department: str | None, idx: Index) -> Match | None:
+    """The document's own list of member communes -> the EPCI they make up (each EPCI at least 80% listed, the
+    EPCI together holding 90% of the communes found), else the listed communes themselves (a PETR, a pays, a
+    group of communes). None when fewer than two names are found (pure)."""
+    found: list[Unit] = []
+    for name in dict.fromkeys(names):
+        units = _in_department(idx.communes.get(fold(name), []), department)
+        if len(units) == 1:
+            found.append(units[0])
+    if len(found) < 2:
+        return None
+    codes = {u.code for u in found}
+    epcis = sorted({idx.epci_of[c] for c in codes if c in idx.epci_of})
+    whole = [e for e in epcis if len(idx.members[e] & codes) >= 0.8 * len(idx.members[e])]
+    held = {c for e in whole for c in idx.members[e]} & codes
+    unread = len(set(names)) - len(found)
+    if whole and len(held) >= 0.9 * len(codes):
+        units = tuple(idx.by_code[f"epci:{e}"] for e in whole)
+        return Match("matched", "member-communes", 0.9,
+                     f"the document lists {len(found)} communes ({unread} not found) that make up "
+                     + " + ".join(u.label for u in units), units)
+    return Match("matched", "member-communes", 0.8,
+                 f"the document lists {len(found)} communes ({unread} not found), not whole EPCI: the territory is "
+                 f"those communes", tuple(sorted(found, key=lambda u: u.code)))
 
 
 def _fuzzy(key: str, department: str | None, order: list[dict[str, list[Unit]]], r: NameRules) -> Match | None:
@@ -301,9 +334,14 @@ def resolve(con: duckdb.DuckDBPyConnection, territory_ids: list[str] | None = No
     chosen = overrides if overrides is not None else read_overrides()
     where, params = ("", []) if territory_ids is None else ("WHERE territory_id IN (SELECT unnest(?))",
                                                            [territory_ids])
-    rows = con.execute(f"SELECT territory_id, name, kind, department FROM territories {where}", params).fetchall()
+    rows = con.execute(f"""
+        SELECT t.territory_id, t.name, t.kind, t.department,
+               (SELECT e.extraction->'$.contract.communes' FROM contracts c JOIN extractions e USING (document_id)
+                WHERE c.territory_id = t.territory_id ORDER BY c.status = 'current' DESC, c.contract_id DESC
+                LIMIT 1) AS communes
+        FROM territories t {where}""", params).fetchall()
     out: dict[str, Match] = {}
-    for tid, name, kind, department in rows:
+    for tid, name, kind, department, communes in rows:
         choice = chosen.territories.get(tid)
         if choice is not None:
             units = tuple(idx.by_code[c] for c in choice.codes if c in idx.by_code)
@@ -315,7 +353,10 @@ def resolve(con: duckdb.DuckDBPyConnection, territory_ids: list[str] | None = No
         else:
             department = department if department and any(department in u.departments
                                                           for u in idx.by_code.values()) else None
-            match = name_to_match(name, kind, department, idx)
+            listed = json.loads(communes) if communes else None
+            by_list = communes_to_match([str(n) for n in listed], department, idx) if isinstance(listed, list) \
+                else None
+            match = by_list or name_to_match(name, kind, department, idx)
             if match.status == "unmatched" and department:  # the département read may be wrong
                 wider = name_to_match(name, kind, None, idx)
                 if wider.status != "unmatched":

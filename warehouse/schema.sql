@@ -12,7 +12,7 @@ CREATE TABLE IF NOT EXISTS territories (
     department        VARCHAR,                  -- INSEE code, e.g. '53': official (most populated) when matched
     region            VARCHAR,                  -- région name: official when matched, else as read
     match_status      VARCHAR NOT NULL DEFAULT 'unmatched',  -- matched | ambiguous | unmatched
-    match_method      VARCHAR,                  -- override | exact-name | name-parts | fuzzy-name (warehouse/geo.py)
+    match_method      VARCHAR,                  -- override | member-communes | exact-name | name-parts | fuzzy-name
     match_confidence  DOUBLE,                   -- 0-1
     match_reason      VARCHAR,                  -- why matched, ambiguous or unmatched, in words
     candidates        VARCHAR[],                -- ambiguous: 'epci:SIREN Name' / 'commune:INSEE Name (dép.)'
