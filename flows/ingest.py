@@ -7,7 +7,9 @@ Thin orchestration over library functions:
 - extraction runs on the flow's task runner (threads by default, Dask with `task_runner=`), loading stays in
   the flow's process (one DuckDB writer, one transaction per document);
 - a run holds the warehouse's run lock (the caller's `warehouse.lock.run_lock`), is recorded in `runs`, and
-  logs one JSON object per event, keyed by the document's sha256.
+  logs one JSON object per event, keyed by the document's sha256;
+- a run writes a new generation of the warehouse and publishes it atomically at its end
+  (`warehouse.generations.begin` / `publish`, ADR 0012): readers never see it half-way and never block it.
 """
 
 from __future__ import annotations

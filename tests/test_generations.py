@@ -82,6 +82,8 @@ def test_fifty_reads_during_a_forced_run_all_succeed_and_see_whole_contracts(fix
         for w in workers:
             w.result()
     assert summary.failed == [] and len(summary.loaded) == len(list(FIXTURES.glob("*/source.*")))
+    print(f"{len(results)} reads, {sum(1 for r in results if r[0] < run_end and r[1] > run_start)} during the "
+          f"{run_end - run_start:.1f} s run")
     failures = [(kind, out) for _, _, kind, code, out in results if code != 0]
     assert failures == [], f"{len(failures)} of {len(results)} reads failed: {failures[:3]}"
     during = [r for r in results if r[0] < run_end and r[1] > run_start]

@@ -77,6 +77,19 @@ def build(db: Path, contracts: int) -> None:
                 SELECT a.action_id, 'p' || (hash(a.action_id || k) % 300) AS partner_id,
                        CASE WHEN k = 0 THEN 'pilot' ELSE 'partner' END AS role, a.contract_id
                 FROM actions a, range(4) r(k) WHERE k < 2 + hash(a.action_id) % 3) GROUP BY ALL""")
+        # each synthetic territory resolves to one official EPCI (by hash), so the coverage views have work to do
+        con.execute("""
+            CREATE TEMP TABLE te AS SELECT t.territory_id, e.epci, e.name FROM (SELECT territory_id,
+                   hash(territory_id) % (SELECT count(*) FROM geo_epci) AS n FROM territories) t
+            JOIN (SELECT epci, name, row_number() OVER (ORDER BY epci) - 1 AS n FROM geo_epci) e USING (n)""")
+        con.execute("""INSERT INTO territory_units SELECT te.territory_id, 'epci', te.epci, te.name,
+                         (SELECT sum(population) FROM geo_communes g WHERE g.epci = te.epci) FROM te""")
+        con.execute("""INSERT INTO territory_communes SELECT te.territory_id, g.commune, g.name, g.department,
+                         g.region, g.population FROM te JOIN geo_communes g ON g.epci = te.epci""")
+        con.execute("""UPDATE territories SET match_status = 'matched', match_method = 'exact-name',
+                         match_confidence = 0.95, official_name = u.name, official_codes = [u.code],
+                         population = u.population FROM territory_units u
+                         WHERE u.territory_id = territories.territory_id""")
         for column, sql in (
                 ("years", "SELECT action_id, list(year ORDER BY year) AS v FROM action_years GROUP BY ALL"),
                 ("themes", "SELECT action_id, list(theme ORDER BY rank) AS v FROM action_themes GROUP BY ALL"),
