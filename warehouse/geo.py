@@ -241,10 +241,10 @@ def communes_to_match(names: list[str], department: str | None, idx: Index) -> M
     held = {c for e in whole for c in idx.members[e]} & codes
     unread = len(set(names)) - len(found)
     if whole and len(held) >= 0.9 * len(codes):
-        units = tuple(idx.by_code[f"epci:{e}"] for e in whole)
+        epci_units = tuple(idx.by_code[f"epci:{e}"] for e in whole)
         return Match("matched", "member-communes", 0.9,
                      f"the document lists {len(found)} communes ({unread} not found) that make up "
-                     + " + ".join(u.label for u in units), units)
+                     + " + ".join(u.label for u in epci_units), epci_units)
     return Match("matched", "member-communes", 0.8,
                  f"the document lists {len(found)} communes ({unread} not found), not whole EPCI: the territory is "
                  f"those communes", tuple(sorted(found, key=lambda u: u.code)))
