@@ -100,7 +100,8 @@ def extract(path: Path, fmt: str) -> None:
 @click.option("--wait", type=float, default=0.0, show_default=True,
               help="Seconds to wait when another run holds the warehouse.")
 @click.option("--force", is_flag=True, help="Extract every document again, changed or not.")
-@click.option("--rebuild", is_flag=True, help="Delete the warehouse file first (it is derived from the documents).")
+@click.option("--rebuild", is_flag=True, help="Build the warehouse anew from the documents (the old one stays "
+                                              "readable until the new one is published).")
 def run(sources: tuple[Path, ...], registry: Path | None, db: Path, raw_dir: Path, workers: int,
         dask_address: str | None, wait: float, force: bool, rebuild: bool) -> None:
     """Run the ingest flow (Prefect): new and changed documents are extracted and loaded, the rest is left alone.
@@ -122,7 +123,7 @@ def run(sources: tuple[Path, ...], registry: Path | None, db: Path, raw_dir: Pat
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from flows.ingest import ingest, task_runner
     from pipeline.sources import RegistryError, registry_to_sources
-    from warehouse import store
+    from warehouse import generations, store
     from warehouse.lock import WarehouseBusy, run_lock
 
     if registry is not None:
@@ -132,14 +133,11 @@ def run(sources: tuple[Path, ...], registry: Path | None, db: Path, raw_dir: Pat
             _fail(str(exc))
     try:
         with run_lock(db, wait):
-            if rebuild:
-                for leftover in (db, db.with_name(db.name + ".wal")):
-                    leftover.unlink(missing_ok=True)
-            with store.connect(db):
-                pass  # the warehouse opens and has this clsdata's schema, before any document is read
+            if not rebuild:
+                generations.check(db)  # this clsdata's schema, before any document is read (read-only)
             flow = ingest.with_options(task_runner=task_runner(workers, dask_address))
             result = flow([str(s) for s in sources], str(db), str(registry) if registry else None, str(raw_dir),
-                          force)
+                          force, rebuild)
     except (WarehouseBusy, store.WarehouseError) as exc:
         _fail(str(exc))
         return
@@ -153,9 +151,11 @@ def run(sources: tuple[Path, ...], registry: Path | None, db: Path, raw_dir: Pat
         for path, page, method, reason, confidence in unread:
             shown = f", confidence {confidence:.0f}" if confidence is not None else ""
             click.echo(f"  {path} p.{page}: {method}{shown} ({reason})")
-    totals = [sum(r[i] for r in rows) for i in (3, 4, 5)]
-    click.echo(f"\n{len(rows)} documents, {len({r[2] for r in rows if r[1] == 'contract'})} territories, "
-               f"{totals[0]} axes, {totals[1]} objectives, {totals[2]} actions in {db}")
+    readings = [r for r in rows if r[8] == "reading"]
+    totals = [sum(r[i] for r in readings) for i in (3, 4, 5)]
+    click.echo(f"\n{len(rows)} documents publishing {len(readings)} contracts "
+               f"({len({r[2] for r in readings if r[1] == 'contract'})} territories): {totals[0]} axes, "
+               f"{totals[1]} objectives, {totals[2]} actions read from each contract's best publication in {db}")
     for path in result.needs_review:
         click.echo(f"needs review again: {path} (its bytes changed since its gold was reviewed)")
     for title, items in (("quarantined", result.quarantined), ("failed", result.failed)):
@@ -173,18 +173,19 @@ def run(sources: tuple[Path, ...], registry: Path | None, db: Path, raw_dir: Pat
 @DB_OPTION
 @click.option("--runs", "limit", type=int, default=10, show_default=True, help="How many recent runs to show.")
 def status(db: Path, limit: int) -> None:
-    """Show the last runs and the quarantine.
+    """Show the last runs, the quarantine and the contracts without an official territory.
 
     \b
     Example:
       clsdata status --runs 5
     """
-    from warehouse import store
+    from warehouse import geo, store
 
     try:
         with store.connect(db, read_only=True) as con:
             columns, rows = store.last_runs(con, limit)
             quarantine = store.quarantined(con)
+            unresolved = geo.unresolved(con)
     except store.WarehouseError as exc:
         _fail(str(exc))
         return
@@ -192,6 +193,12 @@ def status(db: Path, limit: int) -> None:
     click.echo(f"\nquarantine ({len(quarantine)}):")
     for path, reason, detail in quarantine:
         click.echo(f"  {path}: {reason}" + (f" ({detail})" if detail else ""))
+    click.echo(f"\ncontracts without an official territory ({len(unresolved)}; choose on the review page, "
+               f"'Territoires', or in territories.yaml):")
+    for contract_id, _territory, match, reason, candidates in unresolved:
+        click.echo(f"  {contract_id}: {match}: {reason}")
+        for candidate in candidates or []:
+            click.echo(f"      candidate {candidate}")
 
 
 @main.command()
@@ -279,12 +286,37 @@ def export_cmd(out_dir: Path, db: Path, fmt: str, with_contacts: bool) -> None:
     click.echo(f"{len(written)} tables and views written to {out_dir} ({fmt})")
 
 
+@main.command()
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@DB_OPTION
+def report(out_dir: Path, db: Path) -> None:
+    """Write a static HTML report of the warehouse (open OUT_DIR/index.html in any browser; no server).
+
+    National coverage by région, ARS socle gaps by territory, actions per year and theme, and one page per
+    contract (axes > actions, partners, publics, publications and provenance links). Charts are inline SVG.
+
+    \b
+    Example:
+      clsdata report report/ && chromium report/index.html
+    """
+    from report.build import warehouse_to_report
+    from warehouse import store
+
+    try:
+        written = warehouse_to_report(db, out_dir)
+    except store.WarehouseError as exc:
+        _fail(str(exc))
+        return
+    click.echo(f"{len(written)} pages written to {out_dir} (open {out_dir / 'index.html'})")
+
+
 @main.group(invoke_without_command=True)
 @click.option("--fixtures", "fixtures_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("fixtures"),
               show_default=True, help="Folder of fixtures (<slug>/source.pdf|html, gold.yaml, provenance.yaml).")
 @click.option("--port", type=int, default=8765, show_default=True)
+@DB_OPTION
 @click.pass_context
-def review(ctx: click.Context, fixtures_dir: Path, port: int) -> None:
+def review(ctx: click.Context, fixtures_dir: Path, port: int, db: Path) -> None:
     """Serve the review page on 127.0.0.1 (correct extraction fixtures in a browser; saving writes gold.yaml).
 
     \b
@@ -304,7 +336,7 @@ def review(ctx: click.Context, fixtures_dir: Path, port: int) -> None:
     from review.app import create_app
 
     click.echo(f"clsdata review: http://127.0.0.1:{port} (Ctrl+C to stop)")
-    uvicorn.run(create_app(fixtures_dir), host="127.0.0.1", port=port, log_level="warning")
+    uvicorn.run(create_app(fixtures_dir, db), host="127.0.0.1", port=port, log_level="warning")
 
 
 def _fixture(ctx: click.Context, slug: str) -> tuple[Path, Path]:
@@ -373,11 +405,14 @@ def review_apply(ctx: click.Context, slug: str, db: Path) -> None:
         _fail(exc.one_line())
         return
     reviewed = gold_to_extraction(Gold.from_file(folder / "gold.yaml"), machine, str(provenance["reviewer"]))
-    try:
-        with store.connect(db) as con:
+    from warehouse import generations
+    from warehouse.lock import WarehouseBusy, run_lock
+
+    try:  # a new generation, published atomically (readers are never refused; ADR 0012)
+        with run_lock(db), generations.writer(db) as con:
             store.load_extraction(con, reviewed, origin="reviewed", reviewed_by=str(provenance["reviewer"]),
                                   reviewed_on=provenance.get("reviewed_on"))
-    except store.WarehouseError as exc:
+    except (WarehouseBusy, store.WarehouseError) as exc:
         _fail(str(exc))
     click.echo(f"{slug}: {len(reviewed.axes)} axes, {len(reviewed.actions)} actions loaded as reviewed by "
                f"{provenance['reviewer']} into {db}")

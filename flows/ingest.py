@@ -7,7 +7,9 @@ Thin orchestration over library functions:
 - extraction runs on the flow's task runner (threads by default, Dask with `task_runner=`), loading stays in
   the flow's process (one DuckDB writer, one transaction per document);
 - a run holds the warehouse's run lock (the caller's `warehouse.lock.run_lock`), is recorded in `runs`, and
-  logs one JSON object per event, keyed by the document's sha256.
+  logs one JSON object per event, keyed by the document's sha256;
+- a run writes a new generation of the warehouse and publishes it atomically at its end
+  (`warehouse.generations.begin` / `publish`, ADR 0012): readers never see it half-way and never block it.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from pipeline.extract import file_to_extraction  # noqa: E402
 from pipeline.fetch import url_to_raw  # noqa: E402
 from pipeline.sources import registry_to_sources, sources_to_files  # noqa: E402
 from schemas.extraction import ContractExtraction  # noqa: E402
-from warehouse import store  # noqa: E402
+from warehouse import generations, store  # noqa: E402
 
 DEFAULT_RAW = Path("raw")
 
@@ -168,7 +170,19 @@ def _discover(sources: list[str], registry: str | None, raw_dir: str, db: str,
 
 @flow(name="clsdata-ingest")
 def ingest(sources: list[str], db: str = str(store.DEFAULT_DB), registry: str | None = None,
-           raw_dir: str = str(DEFAULT_RAW), force: bool = False) -> RunSummary:
+           raw_dir: str = str(DEFAULT_RAW), force: bool = False, rebuild: bool = False) -> RunSummary:
+    """The run writes a new generation of the warehouse and publishes it atomically at its end, whether it
+    finished or stopped on an error (each document is one transaction; ADR 0012): readers of `db` see the
+    previous state until then, never a half-written one, and never block the run."""
+    generation = generations.begin(db, rebuild=rebuild)
+    try:
+        return _ingest(sources, str(generation), registry, raw_dir, force)
+    finally:
+        generations.publish(generation, db)
+
+
+def _ingest(sources: list[str], db: str, registry: str | None, raw_dir: str, force: bool) -> RunSummary:
+    """The run itself, writing to `db` (the run's generation)."""
     ctx = FlowRunContext.get()
     summary = RunSummary(run_id=str(ctx.flow_run.id) if ctx and ctx.flow_run else uuid.uuid4().hex)
     with store.connect(db) as con:
