@@ -161,7 +161,7 @@ def _split_outside_parentheses(text: str, sep: str) -> list[str]:
 
 
 def _clean(item: str) -> str:
-    item = re.sub(r"^(?:et|ou)\s+", "", item.strip(), flags=re.I)
+    item = re.sub(r"^(?:et|ou|ainsi\s+qu(?:e\s+|[’']\s*))\s*", "", item.strip(), flags=re.I)
     return TRAILING.sub("", item).strip(" «»\"")
 
 
@@ -176,6 +176,8 @@ def text_to_items(text: str, count: int | None, rules: EnumerationRules | None =
         return [x for x in (_clean(p) for p in _split_outside_parentheses(text, ";")) if x]
     parts = [p for p in _split_outside_parentheses(text, ",") if p]
     last = parts[-1] if parts else ""
+    if re.match(r"(?i)ainsi\s+qu", last):  # "…, santé mentale, ainsi qu’un axe transversal …": its own item
+        return [x for x in (_clean(p) for p in parts) if x]
     splits = [m.start() for m in re.finditer(r"\s+et\s+", last)]
     if count is not None and len(parts) > count >= 2:
         parts = _merged(parts, count)
@@ -201,7 +203,7 @@ def _merged(parts: list[str], count: int) -> list[str]:
     kinds = texts_to_starts(parts)
     out = [parts[0]]
     for k, (part, kind) in enumerate(zip(parts[1:], kinds[1:], strict=True), start=1):
-        if kind != kinds[0] and len(out) + (len(parts) - k) > count:
+        if not _compatible(kinds[0], kind) and len(out) + (len(parts) - k) > count:
             out[-1] = f"{out[-1]}, {part}"
         else:
             out.append(part)
@@ -217,9 +219,17 @@ def _best_et(last: str, splits: list[int], first: str | None = None) -> int:
 
     first_kind, *kinds = texts_to_starts([first, *(last[k:].split(" et ", 1)[1] for k in splits)])
     for k, kind in reversed(list(zip(splits, kinds, strict=True))):
-        if kind == first_kind and kind != "other":
+        if _compatible(first_kind, kind):
             return k
     return -1
+
+
+def _compatible(first: str, other: str) -> bool:
+    """Two items of one enumeration start alike: determiners, infinitives, or bare nouns (which the tagger may
+    take for adjectives: "prévention, …, santé-environnement et soutien aux professionnels")."""
+    if first == "noun":
+        return other in {"noun", "other"}
+    return first == other and first != "other"
 
 
 # ---------------------------------------------------------------- lists after an announcement
@@ -265,12 +275,15 @@ def list_after(blocks: list[Block], start: int, count: int | None,
             continue
         if tile is not None and tile.match(text):
             continue
+        if _item_text(b) is None and _is_label(text):  # a table's column headers ("Déclinaison", "Calendrier")
+            continue
         item = _item_text(b)
         if item is None and allow_plain and (not items or plain):
             if len(text) <= rules.item_max_chars and (style is None or _style(b) == style) \
                     and not re.search(r"[.!?]\s+[A-ZÉ]", text):
                 item, plain = text, True
-        if item is not None and len(item) > rules.item_max_chars:
+        head = re.match(r"^(.{3,120}?)\s+:\s+\S", item) if item is not None else None
+        if item is not None and len(item) > rules.item_max_chars and not head:
             first = _sentences(item)[0]  # an item that runs on into the article's next sentences
             item = first if len(first) <= rules.item_max_chars and first != item else None
         if item is None:
@@ -396,8 +409,12 @@ def blocks_to_enumerations(blocks: list[Block], rules: EnumerationRules | None =
             found = sentence_to_announcement(sentence, rules)
             if found is None:
                 continue
-            if found.rest:
-                texts = text_to_items(found.rest, found.count, rules)
+            rest = found.rest
+            if not rest and k == len(sentences) - 1:
+                rest = _continued(blocks, i)  # the paragraph goes on in the next blocks: "… 5 axes majeurs :" / "santé …"
+            if rest:
+                found = Announcement(found.kind, found.noun, found.strength, found.count, rest, found.additive)
+                texts = text_to_items(rest, found.count, rules)
                 if len(texts) >= 2 or (found.additive and texts):
                     out.append(Enumeration(found, block, i, tuple((t, block) for t in texts), "sentence"))
             elif block.text.rstrip().endswith(":") and k == len(sentences) - 1:
@@ -444,6 +461,27 @@ def _announced_list(blocks: list[Block], i: int, count: int | None,
         items = numbered_on_page(blocks, i, count) or (headings_after(blocks, i + 1, count) if not plain else []) \
             or items
     return items
+
+
+def _is_label(text: str) -> bool:
+    from pipeline.fiches import label_of
+
+    return label_of(text) is not None or AXIS_HEADER.match(text.strip()) is not None or \
+        text.strip().lower() in {"déclinaison", "declinaison", "thématique", "thematique", "précisions", "precisions"}
+
+
+def _continued(blocks: list[Block], i: int) -> str:
+    """The rest of a sentence printed in the next blocks (lines of one paragraph read as separate blocks): text
+    blocks that start in lower case, up to the end of the sentence."""
+    parts: list[str] = []
+    for b in blocks[i + 1:i + 8]:
+        text = b.text.strip()
+        if b.kind != "text" or not text or (not parts and not text[:1].islower()):
+            break
+        parts.append(text)
+        if re.search(r"[.!?]$", text):
+            break
+    return " ".join(parts) if parts and re.search(r"[.!?]$", parts[-1]) else ""
 
 
 def _noun_of(block: Block) -> str:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pipeline.enumerations import Enumeration
 from pipeline.fiches import Fiche, fiche_years
 from pipeline.metadata import _sentences
-from pipeline.model import Block, Box, Cell, Document
+from pipeline.model import Block, Box, Cell, Document, Table
 from pipeline.rules import StructureRules
 from pipeline.rules.segmentation import StrategySettings, strategy_settings
 from pipeline.sheets import LEADING_NUMBER, Columns, GridRow, Sheet, cell_text, schedule_to_years, table_to_grid
@@ -211,6 +211,8 @@ def blocks_to_numbered(doc: Document, rules: StructureRules, fiches: list[Fiche]
         allowed = action_ok is None or index in action_ok
         text = block.text.strip()
         if block.table is not None:
+            if _contents_table(block.table):  # "N° | Intitulé | Page": the document's summary
+                continue
             grid = table_to_grid(block.table, b.columns, rules)
             if grid is not None:
                 rows, b.columns = grid
@@ -264,6 +266,12 @@ def blocks_to_numbered(doc: Document, rules: StructureRules, fiches: list[Fiche]
             action_context = bullet_context = False
             years = []
     return b.axes, b.objectives, _merge_duplicates(b.actions or candidates)
+
+
+def _contents_table(table: Table) -> bool:
+    """A table whose header has a "Page(s)" column is a table of contents."""
+    return any(re.fullmatch(r"(?i)pages?|p\.?|n°\s*de\s*page", c.text.strip()) for r in range(min(2, table.n_rows))
+               for c in table.starting_row(r))
 
 
 PART_NUMBER = re.compile(r"(?i)^(?:titre|partie|article|chapitre|section|annexe)\b")
@@ -364,9 +372,15 @@ def _tile_years(group: _Group, tiles: list[Block]) -> list[int]:
 def enumerations_to_axes(enumerations: list[Enumeration], declared: int | None) -> list[Node]:
     """Axes from the enumeration that best fits: one whose items are as many as the document declares (in the
     announcement or elsewhere), else the first strong one, else the first weak one ("objectifs")."""
+    return enumerations_to_tree(enumerations, declared)[0]
+
+
+def enumerations_to_tree(enumerations: list[Enumeration], declared: int | None) -> tuple[list[Node], list[Node]]:
+    """Axes from the best-fitting enumeration, and the actions its items carry when each item is printed as
+    "Axis title : action ; action" (a page that lists the axes with their actions)."""
     axes = [e for e in enumerations if e.announcement.kind == "axes"]
     if not axes:
-        return []
+        return [], []
 
     def rank(e: Enumeration) -> tuple[int, int, int]:
         count = e.announcement.count if e.announcement.count is not None else declared
@@ -382,15 +396,38 @@ def enumerations_to_axes(enumerations: list[Enumeration], declared: int | None) 
         if e is not best and e.announcement.additive and e.index >= best.index:
             known = {soft_key(t) for t, _ in items}
             items += [(t, b) for t, b in e.items if soft_key(t) not in known]
+    heads = [re.match(r"^(.{3,120}?)\s+:\s+(\S.*)$", t) for t, _ in items]
+    heads = [h if h and not first_match(rules_axis_reference(), h.group(1)) else None for h in heads]
+    labelled = len(items) >= 2 and sum(1 for h in heads if h) >= max(2, 0.66 * len(items))
     out: list[Node] = []
+    actions: list[Node] = []
     for k, (t, b) in enumerate(items):  # an item may carry its own number: "Axe 1 « Développement … »"
+        head = heads[k] if labelled else None
+        if head is not None:
+            t = head.group(1)
         m = first_match(rules_axis(), t)
         number = (m["number"] or "").rstrip(".") if m else ""
         out.append(Node("axis", number or str(k + 1), clean_title(m["title"] if m else t), b))
     if len({a.number for a in out}) < len(out):
         for k, a in enumerate(out):
             a.number = str(k + 1)
-    return out
+    if labelled:
+        for axis, head in zip(out, heads, strict=True):
+            if head is None:
+                continue
+            for part in re.split(r"\s*;\s*", head.group(2)):
+                title = clean_title(part)
+                if title:
+                    from dataclasses import replace as _replace
+
+                    actions.append(Node("action", None, title, _replace(axis.block, text=part), axis=axis.number))
+    return out, actions
+
+
+def rules_axis_reference() -> list[re.Pattern[str]]:
+    from pipeline.rules import structure_rules
+
+    return structure_rules().patterns("axis_reference") + structure_rules().patterns("axis")
 
 
 def rules_axis() -> list[re.Pattern[str]]:
@@ -681,8 +718,9 @@ class Enumerated:
         return Evidence(1.0 if agreeing else 0.5, (why + (", as many as declared" if agreeing else ""),))
 
     def segment(self, ctx: Context) -> Candidate:
-        return Candidate(self.name, enumerations_to_axes(ctx.enumerations, ctx.declared_axes), [],
-                         enumerations_to_actions(ctx.enumerations), self.detect(ctx))
+        axes, carried = enumerations_to_tree(ctx.enumerations, ctx.declared_axes)
+        return Candidate(self.name, axes, [], carried or enumerations_to_actions(ctx.enumerations),
+                         self.detect(ctx))
 
 
 class Prose:
@@ -707,6 +745,12 @@ class TableOfContents:
 
 
 STRATEGIES = (Numbered(), Thematic(), HeadingGroups(), Enumerated(), Prose(), TableOfContents())
+
+
+def _garbled(title: str) -> bool:
+    """Letters of curved or rotated text read one by one ("u x M o i n e s e a Îl"): not a title."""
+    tokens = title.split()
+    return len(tokens) >= 4 and sum(len(t) == 1 for t in tokens) > 0.5 * len(tokens)
 
 
 def _weak(actions: list[Node]) -> bool:
@@ -739,7 +783,7 @@ def context_to_candidates(ctx: Context) -> tuple[list[Node], list[Node], list[No
         objectives = list(numbered.objectives)
     elif source is not None and source.strategy == "thematic":
         actions = [*source.actions, *numbered.actions]
-    elif source is not None and source.strategy == "heading_groups":
+    elif source is not None and source.strategy in {"heading_groups", "enumeration"} and _weak(actions):
         actions = source.actions or actions
     if _weak(actions) and (source is None or source.strategy != "heading_groups"):
         known = axes if source is not None and source.strategy in {"numbered", "thematic"} else []
@@ -751,7 +795,8 @@ def context_to_candidates(ctx: Context) -> tuple[list[Node], list[Node], list[No
                 axes, objectives, actions = groups.axes, groups.objectives, groups.actions
                 source = groups
     if not actions:
-        actions = cand("enumeration").actions
+        actions = enumerations_to_actions(ctx.enumerations)
+    axes = [a for a in axes if not _garbled(a.title)]
     axis_blocks = {id(a.block) for a in axes}
     actions = [a for a in actions if id(a.block) not in axis_blocks]  # an item read as an axis is not an action
     numbers = {a.number for a in axes}
