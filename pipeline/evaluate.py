@@ -42,6 +42,19 @@ def soft_form(text: str) -> str:
     return "".join(c for c in text if c.isalnum())
 
 
+TERRITORY_KIND = re.compile(
+    r"^(?:le\s+|la\s+)?(?:pays|petr|communaut[ée]\s+de\s+communes|communaut[ée]\s+d.agglom[ée]ration|agglo(?:m[ée]ration)?|"
+    r"ville|commune|m[ée]tropole)\s+(?:de\s+la\s+|de\s+l.|du\s+|des\s+|de\s+|d.)?|\s+(?:agglo(?:m[ée]ration)?|m[ée]tropole)$",
+    re.I)
+
+
+def territory_key(name: str) -> str:
+    """A territory compared without the kind of body printed with it ("Pays Charolais-Brionnais" and
+    "Charolais-Brionnais", "Grand Nancy" and "Métropole du Grand Nancy" name one territory; the official
+    geography, warehouse side, tells the kind)."""
+    return soft_form(TERRITORY_KIND.sub("", name.strip()))
+
+
 def titles_match(mode: str) -> Callable[[str, str], bool]:
     if mode == "strict":
         return lambda a, b: strict_form(a) == strict_form(b)
@@ -156,7 +169,7 @@ def score_document(name: str, gold: Gold, got: ContractExtraction, mode: str = "
     }
     for kind, (gv, pv) in values.items():
         if kind == "territory":
-            ok = isinstance(gv, str) and isinstance(pv, str) and soft_form(gv) == soft_form(pv)
+            ok = isinstance(gv, str) and isinstance(pv, str) and territory_key(gv) == territory_key(pv)
         else:
             ok = gv is not None and gv == pv
         counts[kind] = Counts(int(ok), int(pv is not None), int(gv is not None))

@@ -81,6 +81,9 @@ def text_to_declared(texts: list[str], rules: StructureRules, key: str) -> int |
 
 
 def normalise_territory(name: str, rules: StructureRules) -> str:
+    prefix = re.match(rules.raw["territory_kind_prefix"], name, re.I)
+    if prefix and name[prefix.end():][:1].isupper():
+        name = name[prefix.end():]
     name = re.split(r"\s*[›|·»]\s*", name)[0]  # "Abbeville – Abbeville au quotidien › Santé"
     parts = re.split(r"(\s+[–—-]\s+)", name, maxsplit=1)
     head, dash, tail = (parts[0], parts[1], parts[2]) if len(parts) == 3 else (name, "", "")
