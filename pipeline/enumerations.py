@@ -96,6 +96,47 @@ def sentence_to_announcement(sentence: str, rules: EnumerationRules | None = Non
     return None
 
 
+@cache
+def _prose_res() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    r = enumeration_rules()
+    words = structure_rules().raw["number_words"]
+    counts = "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+    nouns = _alternation(r.axis_nouns.strong)
+    # « Nous avons fixé des axes prioritaires », poursuit X, « attirer …, œuvrer … et poursuivre … »
+    quoted = re.compile(rf"\b(?P<noun>{nouns})\b[^«»:]{{0,40}}»[^«»]{{0,80}}«\s*(?P<rest>[^»]+?)\s*»", re.I)
+    # "La prévention, l'accès aux soins et la santé mentale sont les trois axes du contrat"
+    copula = re.compile(rf"^(?P<rest>[^:;]{{10,300}}?)\s+(?:sont|constituent|forment|seront|repr[ée]sentent|composent)\s+"
+                        rf"(?:les|ses|des)\s+(?:(?P<count>\d{{1,2}}|{counts})\s+)?(?:{r.count_adjectives}\s+)?"
+                        rf"(?P<noun>{nouns})\b", re.I)
+    # "X, Y et Z au cœur des objectifs … Il s'agit des principaux axes de travail …": the list is the sentence before
+    anaphora = re.compile(rf"^(?:il|ce|elles?|ils)\s+s.agit\s+(?:des|de\s+ses|de\s+ces)\s+(?:(?P<count>\d{{1,2}}|{counts})\s+)?"
+                          rf"(?:{r.count_adjectives}\s+)?(?P<noun>{nouns})\b", re.I)
+    return quoted, copula, anaphora
+
+
+LIST_HEAD_END = re.compile(r"\s+(?:au\s+c[oœ]ur|sont|constituent|forment|figurent|seront)\b", re.I)
+
+
+def prose_to_announcement(sentence: str, previous: str | None) -> Announcement | None:
+    """An enumeration of axes told in prose, without "N axes :" (a quote, "… sont les trois axes", "Il s'agit des
+    principaux axes" after the list)."""
+    quoted, copula, anaphora = _prose_res()
+    m = quoted.search(sentence)
+    if m:
+        return Announcement("axes", m["noun"].lower(), "strong", None, m["rest"])
+    m = copula.search(sentence)
+    if m:
+        count = structure_rules().number(m["count"]) if m["count"] else None
+        return Announcement("axes", m["noun"].lower(), "strong", count, m["rest"])
+    m = anaphora.search(sentence)
+    if m and previous:
+        head = LIST_HEAD_END.split(previous, maxsplit=1)[0]
+        if "," in head or " et " in head:
+            count = structure_rules().number(m["count"]) if m["count"] else None
+            return Announcement("axes", m["noun"].lower(), "strong", count, head)
+    return None
+
+
 def _sentences(text: str) -> list[str]:
     return re.split(r"(?<=[.!?])\s+(?=[A-ZÀÉÈ«])", text)
 
@@ -407,6 +448,10 @@ def blocks_to_enumerations(blocks: list[Block], rules: EnumerationRules | None =
         sentences = _sentences(block.text)
         for k, sentence in enumerate(sentences):
             found = sentence_to_announcement(sentence, rules)
+            if found is None and not re.search(rules.distractor, sentence, re.I):
+                previous = sentences[k - 1] if k else (blocks[i - 1].text if i and blocks[i - 1].kind == "text"
+                                                       else None)
+                found = prose_to_announcement(sentence, previous)
             if found is None:
                 continue
             rest = found.rest
