@@ -12,4 +12,4 @@ Stages (one module each, pure functions named `x_to_y`, I/O only at the edges):
   extract.py  file_to_extraction  the whole chain, returning a validated schemas.ContractExtraction
 """
 
-EXTRACTOR_VERSION = "0.4.0"
+EXTRACTOR_VERSION = "0.5.0"
