@@ -170,9 +170,9 @@ def block_to_heading_announcement(block: Block, rules: EnumerationRules) -> Anno
     if block.kind == "bullet" or re.search(rules.distractor, text, re.I):
         return None
     m = _heading_re().match(text) if len(text) <= 160 else None
-    if m is None:  # "… s'est déclinée autour de 3 axes stratégiques."
-        last = _sentences(block.text.strip())[-1]
-        m = _trailing_re().search(last) if len(last) <= 300 else None
+    if m is None:  # "… s'est déclinée autour de 3 axes stratégiques." (the last sentence naming a count of axes)
+        m = next((x for sentence in reversed(_sentences(block.text.strip())) if len(sentence) <= 300
+                  for x in [_trailing_re().search(sentence)] if x), None)
         if m is None:
             return None
         count = structure_rules().number(m["count"])

@@ -512,6 +512,13 @@ def blocks_to_heading_groups(doc: Document, rules: StructureRules,
         for k, b in enumerate(blocks):
             current = axis_of.get(id(b), current)
             if gi < len(groups) and groups[gi][0] == k:
+                if id(b) in axis_of:  # the axis heading itself is followed by its actions
+                    for item in groups[gi][1]:
+                        title, years = _year_tagged(item.text, rules)
+                        actions.append(Node("action", None, clean_title(title), item, axis=axis_of[id(b)].number,
+                                            years=years))
+                    gi += 1
+                    continue
                 obj = Node("objective", None, clean_title(b.text), b, axis=current.number if current else None)
                 objectives.append(obj)
                 for item in groups[gi][1]:
@@ -786,7 +793,8 @@ def context_to_candidates(ctx: Context) -> tuple[list[Node], list[Node], list[No
     elif source is not None and source.strategy in {"heading_groups", "enumeration"} and _weak(actions):
         actions = source.actions or actions
     if _weak(actions) and (source is None or source.strategy != "heading_groups"):
-        known = axes if source is not None and source.strategy in {"numbered", "thematic"} else []
+        known = axes if source is not None and (source.strategy in {"numbered", "thematic"} or (
+            source.strategy == "enumeration" and all(a.block.kind == "text" for a in axes))) else []
         groups = HeadingGroups().segment(ctx, known)
         if groups.actions:
             if known:
