@@ -97,13 +97,19 @@ def sentence_to_announcement(sentence: str, rules: EnumerationRules | None = Non
 
 
 @cache
-def _prose_res() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+def _prose_res() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     r = enumeration_rules()
     words = structure_rules().raw["number_words"]
     counts = "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
     nouns = _alternation(r.axis_nouns.strong)
     # « Nous avons fixé des axes prioritaires », poursuit X, « attirer …, œuvrer … et poursuivre … »
     quoted = re.compile(rf"\b(?P<noun>{nouns})\b[^«»:]{{0,40}}»[^«»]{{0,80}}«\s*(?P<rest>[^»]+?)\s*»", re.I)
+    # "les axes d’intervention prioritaires que sont l’accès aux soins, …", "Cinq axes stratégiques ont été ainsi
+    # définis, a, b, … et e."
+    relative = re.compile(rf"(?:\b(?P<count>\d{{1,2}}|{counts})\s+(?:{r.count_adjectives}\s+)?)?(?P<noun>{nouns})\b[^.:;]{{0,50}}?"
+                          rf"(?:\s+(?:que|qui)\s+sont(?:\s+sur)?|\s+(?:ont\s+[ée]t[ée]|sont|seront)\s+(?:\w+\s+)?"
+                          rf"(?:d[ée]finis|retenus|identifi[ée]s|arr[êe]t[ée]s|choisis|d[ée]gag[ée]s|fix[ée]s)\s*,)\s+(?P<rest>[^.]+)",
+                          re.I)
     # "La prévention, l'accès aux soins et la santé mentale sont les trois axes du contrat"
     copula = re.compile(rf"^(?P<rest>[^:;]{{10,300}}?)\s+(?:sont|constituent|forment|seront|repr[ée]sentent|composent)\s+"
                         rf"(?:les|ses|des)\s+(?:(?P<count>\d{{1,2}}|{counts})\s+)?(?:{r.count_adjectives}\s+)?"
@@ -111,7 +117,7 @@ def _prose_res() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     # "X, Y et Z au cœur des objectifs … Il s'agit des principaux axes de travail …": the list is the sentence before
     anaphora = re.compile(rf"^(?:il|ce|elles?|ils)\s+s.agit\s+(?:des|de\s+ses|de\s+ces)\s+(?:(?P<count>\d{{1,2}}|{counts})\s+)?"
                           rf"(?:{r.count_adjectives}\s+)?(?P<noun>{nouns})\b", re.I)
-    return quoted, copula, anaphora
+    return quoted, copula, anaphora, relative
 
 
 LIST_HEAD_END = re.compile(r"\s+(?:au\s+c[oœ]ur|sont|constituent|forment|figurent|seront)\b", re.I)
@@ -120,10 +126,14 @@ LIST_HEAD_END = re.compile(r"\s+(?:au\s+c[oœ]ur|sont|constituent|forment|figure
 def prose_to_announcement(sentence: str, previous: str | None) -> Announcement | None:
     """An enumeration of axes told in prose, without "N axes :" (a quote, "… sont les trois axes", "Il s'agit des
     principaux axes" after the list)."""
-    quoted, copula, anaphora = _prose_res()
+    quoted, copula, anaphora, relative = _prose_res()
     m = quoted.search(sentence)
     if m:
         return Announcement("axes", m["noun"].lower(), "strong", None, m["rest"])
+    m = relative.search(sentence)
+    if m:
+        count = structure_rules().number(m["count"]) if m["count"] else None
+        return Announcement("axes", m["noun"].lower(), "strong", count, m["rest"])
     m = copula.search(sentence)
     if m:
         count = structure_rules().number(m["count"]) if m["count"] else None
@@ -202,7 +212,7 @@ def _split_outside_parentheses(text: str, sep: str) -> list[str]:
 
 
 def _clean(item: str) -> str:
-    item = re.sub(r"^(?:et|ou|ainsi\s+qu(?:e\s+|[’']\s*))\s*", "", item.strip(), flags=re.I)
+    item = re.sub(r"^(?:et|ou|mais\s+aussi|ainsi\s+qu(?:e\s+|[’']\s*))\s*", "", item.strip(), flags=re.I)
     return TRAILING.sub("", item).strip(" «»\"")
 
 
@@ -213,10 +223,18 @@ def text_to_items(text: str, count: int | None, rules: EnumerationRules | None =
     if re.search(rules.ordinals, text, re.I) and len(re.findall(rules.ordinals, text, re.I)) >= 2:
         parts = [p for p in re.split(rules.ordinals, text, flags=re.I) if p.strip(" ;,.")]
         return [_clean(p) for p in parts if _clean(p)]
+    if re.match(r"^[-–—•]\s", text) or len(re.findall(r"(?:^|[,;]\s*)[-–—•]\s", text)) >= 2:
+        # "- Renforcer l’organisation des soins de proximité, - Améliorer les parcours de santé"
+        parts = re.split(r"(?:^|[,;.]?\s+)[-–—•]\s+", text)
+        return [x for x in (_clean(p) for p in parts) if x]
     if ";" in text:
         return [x for x in (_clean(p) for p in _split_outside_parentheses(text, ";")) if x]
     parts = [p for p in _split_outside_parentheses(text, ",") if p]
     last = parts[-1] if parts else ""
+    last_split = re.split(r"(?i)\s+mais\s+aussi\s+", last, maxsplit=1)
+    if len(last_split) == 2:  # "…, la prévention et l’éducation à la santé, mais aussi les déterminants …"
+        parts = [*parts[:-1], *last_split]
+        return [x for x in (_clean(p) for p in parts) if x]
     if re.match(r"(?i)ainsi\s+qu", last):  # "…, santé mentale, ainsi qu’un axe transversal …": its own item
         return [x for x in (_clean(p) for p in parts) if x]
     splits = [m.start() for m in re.finditer(r"\s+et\s+", last)]
@@ -226,7 +244,8 @@ def text_to_items(text: str, count: int | None, rules: EnumerationRules | None =
         if len(parts) == count:
             return [_clean(p) for p in parts]
         if len(parts) == count - 1 and splits:
-            k = _best_et(last, splits)
+            k = _best_et(last, splits, parts[0] if len(splits) > 1 else None)
+            k = k if k >= 0 else splits[-1]
             return [_clean(p) for p in [*parts[:-1], last[:k], last[k:]]]
         return [_clean(p) for p in parts]
     if len(parts) >= 2 and splits:
@@ -442,6 +461,16 @@ def blocks_to_enumerations(blocks: list[Block], rules: EnumerationRules | None =
             found_column = axis_column(block)
             if found_column is not None:
                 out.append(Enumeration(found_column[0], block, i, tuple(found_column[1]), "table"))
+                continue
+            # sentences written in a table's cells (a spreadsheet of press extracts): their inline enumerations
+            for cell in block.table.cells:
+                for cb in cell.blocks:
+                    for sentence in _sentences(cb.text) if len(cb.text) > 60 else []:
+                        found = sentence_to_announcement(sentence, rules) or prose_to_announcement(sentence, None)
+                        if found is not None and found.rest:
+                            texts = text_to_items(found.rest, found.count, rules)
+                            if len(texts) >= 2:
+                                out.append(Enumeration(found, cb, i, tuple((t, cb) for t in texts), "sentence"))
             continue
         if block.kind == "table" or len(block.text) < 6:
             continue

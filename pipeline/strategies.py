@@ -369,6 +369,11 @@ def _tile_years(group: _Group, tiles: list[Block]) -> list[int]:
     return sorted(set(hits))
 
 
+# The nouns that name a contract's axes most directly: a list of them beats a list of "défis" or "thèmes"
+# announced elsewhere on the page (a director's quote about the region's challenges).
+PRIMARY_NOUNS = r"(?:axes?|orientations?|enjeux|priorit[ée]s|piliers?|objectifs?\s+strat[ée]giques|th[ée]matiques)\b"
+
+
 def enumerations_to_axes(enumerations: list[Enumeration], declared: int | None) -> list[Node]:
     """Axes from the enumeration that best fits: one whose items are as many as the document declares (in the
     announcement or elsewhere), else the first strong one, else the first weak one ("objectifs")."""
@@ -382,10 +387,12 @@ def enumerations_to_tree(enumerations: list[Enumeration], declared: int | None) 
     if not axes:
         return [], []
 
-    def rank(e: Enumeration) -> tuple[int, int, int]:
+    def rank(e: Enumeration) -> tuple[int, int, int, int, int]:
         count = e.announcement.count if e.announcement.count is not None else declared
         agrees = count is not None and count == len(e.items)
-        return (0 if agrees else 1, 0 if e.announcement.strength == "strong" else 1, e.index)
+        primary = re.match(PRIMARY_NOUNS, e.announcement.noun, re.I) is not None
+        return (0 if agrees else 1, 0 if e.announcement.strength == "strong" else 1, 0 if primary else 1,
+                0 if e.source in {"list", "table"} else 1, e.index)
 
     best = min((e for e in axes if not e.announcement.additive), key=rank, default=None)
     if best is None:
