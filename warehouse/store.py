@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +29,43 @@ DOCUMENT_TABLES = ("pages", "action_years", "action_partners", "action_publics",
 
 class WarehouseError(Exception):
     pass
+
+
+REBUILD = "it is derived from the documents: rebuild it with `clsdata run --rebuild`"
+_DAMAGE = ("not a valid duckdb database", "could not read enough bytes", "corrupt database file", "checksum",
+           "failed to read", "serializ", "deserializ", "internal error", "invalid block", "database file")
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Whether a DuckDB error means the file itself is damaged (truncated, overwritten), not a bad query."""
+    if isinstance(exc, duckdb.SerializationException | duckdb.InternalException):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.Error) and not isinstance(
+        exc, duckdb.ParserException | duckdb.BinderException | duckdb.CatalogException | duckdb.ConversionException
+        | duckdb.InvalidInputException | duckdb.PermissionException | duckdb.InterruptException
+        | duckdb.OutOfMemoryException | duckdb.ConstraintException) and any(d in text for d in _DAMAGE)
+
+
+def damaged(db: Path | str, exc: BaseException) -> WarehouseError:
+    return WarehouseError(f"{db}: the warehouse file is damaged ({_first_line(exc)}); {REBUILD}")
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return (lines[0] if lines else type(exc).__name__)[:200]
+
+
+def verify(con: duckdb.DuckDBPyConnection, db: Path | str = "") -> None:
+    """Read every row of every table (checksums are checked on read): WarehouseError naming --rebuild when a
+    block is damaged. ~0.1 s per 100 MB; run by `clsdata status` and at the start of every run."""
+    try:
+        tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = "
+                                            "current_database() AND schema_name = 'main'").fetchall()]
+        for table in tables:
+            con.execute(f'SELECT count(*), sum(hash(t)) FROM "{table}" t').fetchall()
+    except duckdb.Error as exc:
+        raise damaged(db, exc) from exc
 
 
 def _views() -> list[Path]:
@@ -58,22 +97,48 @@ def init_schema(con: duckdb.DuckDBPyConnection, db: Path | str = "") -> None:
 
 
 @contextmanager
-def connect(db: Path | str = DEFAULT_DB, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(db: Path | str = DEFAULT_DB, *, read_only: bool = False,
+            config: dict[str, Any] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the warehouse. Writing (read_only=False) creates or upgrades its schema: only the ingest
+    service (clsdata/service.py) opens it so, under the run lock. Damage is one WarehouseError naming
+    `--rebuild`."""
     db = Path(db)
     if read_only and not db.exists():
         raise WarehouseError(f"{db}: no warehouse there (run `clsdata run` first)")
     if not read_only:
         db.parent.mkdir(parents=True, exist_ok=True)
+    if db.exists() and not db.is_file():
+        raise WarehouseError(f"{db}: not a regular file, not a warehouse")
     try:
-        con = duckdb.connect(str(db), read_only=read_only)
-    except duckdb.IOException as exc:
-        raise WarehouseError(f"{db}: cannot open the warehouse ({str(exc).splitlines()[0]})") from exc
+        con = duckdb.connect(str(db), read_only=read_only, config=config or {})
+    except duckdb.Error as exc:
+        if is_damage(exc):
+            raise damaged(db, exc) from exc
+        raise WarehouseError(f"{db}: cannot open the warehouse ({_first_line(exc)})") from exc
     try:
-        if not read_only:
-            init_schema(con, db)
+        try:
+            if not read_only:
+                init_schema(con, db)
+            else:
+                check_version(con, db)
+        except duckdb.Error as exc:
+            if is_damage(exc):
+                raise damaged(db, exc) from exc
+            raise
         yield con
     finally:
         con.close()
+
+
+def check_version(con: duckdb.DuckDBPyConnection, db: Path | str) -> None:
+    """A warehouse opened read-only: it has clsdata's `meta` and this clsdata's schema version."""
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'warehouse_version'").fetchone()
+    except duckdb.CatalogException:
+        raise WarehouseError(f"{db}: not a clsdata warehouse (no `meta` table); {REBUILD}") from None
+    if row is None or int(row[0]) != WAREHOUSE_VERSION:
+        raise WarehouseError(f"{db}: built with warehouse schema {row[0] if row else '?'}, this clsdata reads "
+                             f"schema {WAREHOUSE_VERSION}; rebuild it from the documents with `clsdata run --rebuild`")
 
 
 def _bbox(item: Any) -> list[float] | None:
@@ -223,15 +288,68 @@ def quarantine_document(con: duckdb.DuckDBPyConnection, path: str, sha256: str |
                 [path, sha256, reason, detail, extractor_version, datetime.now()])
 
 
-def query(db: Path | str, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Run one SQL statement on the warehouse opened read-only."""
-    with connect(db, read_only=True) as con:
+READ_STATEMENTS = {duckdb.StatementType.SELECT: "SELECT", duckdb.StatementType.EXPLAIN: "EXPLAIN"}
+
+
+def reader_config(memory_mb: int) -> dict[str, Any]:
+    """A reader that sees the warehouse and nothing else: no files, no network, no extensions, a memory limit,
+    no spilling, and settings locked (a query cannot SET them back)."""
+    return {"enable_external_access": False, "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False, "allow_community_extensions": False,
+            "memory_limit": f"{memory_mb}MB", "max_temp_directory_size": "0KB", "lock_configuration": True}
+
+
+def query(db: Path | str, sql: str, *, timeout_s: float = 60.0,
+          memory_mb: int = 2048) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run one read-only statement (SELECT, or EXPLAIN of one) on the warehouse, and only on it: the connection
+    is read-only, cannot reach files, the network or extensions (`reader_config`), and the statement stops
+    after `timeout_s` or at `memory_mb` with a WarehouseError saying so. Ctrl+C interrupts it
+    (KeyboardInterrupt after `connection.interrupt()`)."""
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise WarehouseError(_first_line(exc)) from exc
+    if len(statements) != 1:
+        raise WarehouseError(f"one statement at a time (got {len(statements)})")
+    kind = statements[0].type
+    if kind not in READ_STATEMENTS:
+        raise WarehouseError(f"only a SELECT (or EXPLAIN) reads the warehouse here; got a {kind.name} statement")
+    with connect(db, read_only=True, config=reader_config(memory_mb)) as con:
+        outcome: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                cur = con.execute(sql)
+                outcome["columns"] = [d[0] for d in cur.description] if cur.description else []
+                outcome["rows"] = cur.fetchall()
+            except BaseException as exc:  # handed to the caller's thread
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=work, name="clsdata-query", daemon=True)
+        worker.start()
+        deadline = time.monotonic() + timeout_s
         try:
-            cur = con.execute(sql)
-        except duckdb.Error as exc:
-            raise WarehouseError(str(exc).splitlines()[0]) from exc
-        columns = [d[0] for d in cur.description] if cur.description else []
-        return columns, cur.fetchall()
+            while worker.is_alive() and time.monotonic() < deadline:
+                worker.join(0.1)
+        except KeyboardInterrupt:
+            con.interrupt()
+            worker.join(10)
+            raise
+        if worker.is_alive():
+            con.interrupt()
+            worker.join(10)
+            raise WarehouseError(f"the query was stopped after {timeout_s:g} s (CLSDATA_QUERY_TIMEOUT)")
+        error = outcome.get("error")
+        if isinstance(error, duckdb.OutOfMemoryException):
+            raise WarehouseError(f"the query needs more than {memory_mb} MB (CLSDATA_QUERY_MEMORY_MB); "
+                                 f"select fewer rows or columns") from error
+        if isinstance(error, duckdb.Error):
+            if is_damage(error):
+                raise damaged(db, error) from error
+            raise WarehouseError(_first_line(error)) from error
+        if error is not None:
+            raise error
+        return outcome["columns"], outcome["rows"]
 
 
 def summary(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -306,6 +424,36 @@ def quarantined_documents(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str
     """path -> (sha256, extractor version) of quarantined files (unchanged bad files are not retried)."""
     rows = con.execute("SELECT path, sha256, extractor_version FROM quarantine").fetchall()
     return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def abort_dead_runs(con: duckdb.DuckDBPyConnection) -> int:
+    """Runs still recorded 'running' are dead (the caller holds the run lock, so no other run is alive: one was
+    killed, or its machine stopped): recorded 'aborted'. Returns how many."""
+    dead = con.execute("SELECT count(*) FROM runs WHERE status = 'running'").fetchone()
+    con.execute("UPDATE runs SET status = 'aborted' WHERE status = 'running'")
+    return int(dead[0]) if dead else 0
+
+
+def loaded_paths(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, datetime]]:
+    """(path, sha256, loaded_at) of every loaded document."""
+    return con.execute("SELECT path, document_id, loaded_at FROM documents ORDER BY path").fetchall()
+
+
+def note_missing(con: duckdb.DuckDBPyConnection, run_id: str, gone: list[tuple[str, str]],
+                 back: list[str]) -> None:
+    """Sources whose documents are loaded but whose files are gone (path, sha256): recorded once, with the run
+    that first missed them; files that came back are no longer listed."""
+    for path in back:
+        con.execute("DELETE FROM missing_sources WHERE path = ?", [path])
+    for path, sha in gone:
+        con.execute("INSERT OR IGNORE INTO missing_sources VALUES (?, ?, ?, ?)", [path, sha, datetime.now(), run_id])
+
+
+def missing_sources(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
+    """(path, status of its contract, noticed_at) of loaded documents whose source file is gone."""
+    return con.execute("""
+        SELECT m.path, coalesce(c.status, '-'), m.noticed_at FROM missing_sources m
+        LEFT JOIN contracts c ON c.document_id = m.document_id ORDER BY m.path""").fetchall()
 
 
 def start_run(con: duckdb.DuckDBPyConnection, run_id: str, extractor_version: str) -> None:
