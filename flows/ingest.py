@@ -223,7 +223,7 @@ def temporary_server(timeout_s: float = 120.0) -> Iterator[str]:
         with contextlib.suppress(Exception):  # the run's last log lines, before their server goes
             from prefect.logging.handlers import APILogHandler
 
-            APILogHandler.flush()
+            APILogHandler().flush()
         proc.terminate()
         try:
             proc.wait(10)

@@ -293,10 +293,17 @@ READ_STATEMENTS = {duckdb.StatementType.SELECT: "SELECT", duckdb.StatementType.E
 
 def reader_config(memory_mb: int) -> dict[str, Any]:
     """A reader that sees the warehouse and nothing else: no files, no network, no extensions, a memory limit,
-    no spilling, and settings locked (a query cannot SET them back)."""
+    no spilling (then `lock_reader`)."""
     return {"enable_external_access": False, "autoinstall_known_extensions": False,
             "autoload_known_extensions": False, "allow_community_extensions": False,
-            "memory_limit": f"{memory_mb}MB", "max_temp_directory_size": "0KB", "lock_configuration": True}
+            "memory_limit": f"{memory_mb}MB", "max_temp_directory_size": "0KB"}
+
+
+def lock_reader(con: duckdb.DuckDBPyConnection) -> None:
+    """No progress bar (DuckDB's checks Python's signals from the query's thread and aborts the process on
+    Ctrl+C), then the configuration locked: a query cannot SET anything back."""
+    con.execute("SET enable_progress_bar = false")
+    con.execute("SET lock_configuration = true")
 
 
 def query(db: Path | str, sql: str, *, timeout_s: float = 60.0,
@@ -315,41 +322,75 @@ def query(db: Path | str, sql: str, *, timeout_s: float = 60.0,
     if kind not in READ_STATEMENTS:
         raise WarehouseError(f"only a SELECT (or EXPLAIN) reads the warehouse here; got a {kind.name} statement")
     with connect(db, read_only=True, config=reader_config(memory_mb)) as con:
-        outcome: dict[str, Any] = {}
-
-        def work() -> None:
+        lock_reader(con)
+        verify(con, db)
+        with _watchdog(con, timeout_s) as why:
             try:
                 cur = con.execute(sql)
-                outcome["columns"] = [d[0] for d in cur.description] if cur.description else []
-                outcome["rows"] = cur.fetchall()
-            except BaseException as exc:  # handed to the caller's thread
-                outcome["error"] = exc
+                columns = [d[0] for d in cur.description] if cur.description else []
+                rows = cur.fetchall()
+            except duckdb.InterruptException as exc:
+                if why.get("stop") == "timeout":
+                    raise WarehouseError(f"the query was stopped after {timeout_s:g} s (CLSDATA_QUERY_TIMEOUT)") \
+                        from exc
+                raise KeyboardInterrupt from exc
+            except duckdb.OutOfMemoryException as exc:
+                raise WarehouseError(f"the query needs more than {memory_mb} MB (CLSDATA_QUERY_MEMORY_MB); "
+                                     f"select fewer rows or columns") from exc
+            except duckdb.Error as exc:
+                if is_damage(exc):
+                    raise damaged(db, exc) from exc
+                raise WarehouseError(_first_line(exc)) from exc
+        if why.get("stop") == "sigint":
+            raise KeyboardInterrupt
+        return columns, rows
 
-        worker = threading.Thread(target=work, name="clsdata-query", daemon=True)
-        worker.start()
-        deadline = time.monotonic() + timeout_s
-        try:
-            while worker.is_alive() and time.monotonic() < deadline:
-                worker.join(0.1)
-        except KeyboardInterrupt:
-            con.interrupt()
-            worker.join(10)
-            raise
-        if worker.is_alive():
-            con.interrupt()
-            worker.join(10)
-            raise WarehouseError(f"the query was stopped after {timeout_s:g} s (CLSDATA_QUERY_TIMEOUT)")
-        error = outcome.get("error")
-        if isinstance(error, duckdb.OutOfMemoryException):
-            raise WarehouseError(f"the query needs more than {memory_mb} MB (CLSDATA_QUERY_MEMORY_MB); "
-                                 f"select fewer rows or columns") from error
-        if isinstance(error, duckdb.Error):
-            if is_damage(error):
-                raise damaged(db, error) from error
-            raise WarehouseError(_first_line(error)) from error
-        if error is not None:
-            raise error
-        return outcome["columns"], outcome["rows"]
+
+@contextmanager
+def _watchdog(con: duckdb.DuckDBPyConnection, timeout_s: float) -> Iterator[dict[str, str]]:
+    """While a statement runs in this (main) thread: `con.interrupt()` at the deadline or on SIGINT. Python runs
+    signal handlers only between bytecodes, never during DuckDB's C++ execution, so SIGINT is seen through a
+    wake-up file descriptor by a watcher thread. Yields {'stop': 'timeout' | 'sigint'} once stopped."""
+    import os
+    import select
+    import signal
+
+    why: dict[str, str] = {}
+    done = threading.Event()
+    main = threading.current_thread() is threading.main_thread()
+    read_fd, write_fd = os.pipe()
+    os.set_blocking(write_fd, False)
+    previous_fd = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False) if main else None
+    previous_handler = signal.signal(signal.SIGINT, lambda *_: why.setdefault("stop", "sigint")) if main else None
+    deadline = time.monotonic() + timeout_s
+
+    def watch() -> None:
+        while not done.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                why.setdefault("stop", "timeout")
+                con.interrupt()
+                return
+            ready, _, _ = select.select([read_fd], [], [], min(left, 0.2))
+            if ready:
+                signals = os.read(read_fd, 64)
+                if signal.SIGINT in signals:
+                    why.setdefault("stop", "sigint")
+                    con.interrupt()
+                    return
+
+    watcher = threading.Thread(target=watch, name="clsdata-query-watchdog", daemon=True)
+    watcher.start()
+    try:
+        yield why
+    finally:
+        done.set()
+        watcher.join(1)
+        if main:
+            signal.set_wakeup_fd(previous_fd if previous_fd is not None else -1)
+            signal.signal(signal.SIGINT, previous_handler)
+        os.close(read_fd)
+        os.close(write_fd)
 
 
 def summary(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -397,6 +438,7 @@ def export(db: Path | str, out_dir: Path, fmt: str, *, with_contacts: bool = Fal
     written = []
     names = [*EXPORT_TABLES, *(("contacts",) if with_contacts else ()), *EXPORT_VIEWS]
     with connect(db, read_only=True) as con:
+        verify(con, db)
         for name in names:
             partition = PARTITIONED.get(name) if fmt == "parquet" else None
             target = out_dir / (name if partition else f"{name}.{fmt}")
