@@ -295,6 +295,37 @@ def serve(sources: tuple[Path, ...], registry: Path | None, db: Path | None, cro
 
 
 @main.command()
+@click.option("--file", "prefect_yaml", type=click.Path(dir_okay=False, path_type=Path), default=Path("prefect.yaml"),
+              show_default=True, help="The Prefect project file whose deployments to register.")
+def deploy(prefect_yaml: Path) -> None:
+    """Register prefect.yaml's deployments (clsdata-ingest/weekly) and create their work pool if missing.
+
+    What `prefect deploy --all` does, through Prefect's Python client: Prefect 3.8.8's CLI ends that command
+    with a 422 from its own server (ADR 0011). Runs work in the folder of prefect.yaml. Needs PREFECT_API_URL.
+
+    \b
+    Example:
+      clsdata deploy && prefect worker start --pool clsdata
+    """
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    if not os.environ.get("PREFECT_API_URL"):
+        _fail("PREFECT_API_URL is not set: start a server (`prefect server start`) and export "
+              "PREFECT_API_URL=http://127.0.0.1:4200/api")
+    _check_rules()
+    from flows.deploy import DeployError
+    from flows.deploy import deploy as deploy_yaml
+
+    try:
+        names = deploy_yaml(prefect_yaml)
+    except DeployError as exc:
+        _fail(str(exc))
+        return
+    for name in names:
+        click.echo(f"deployed {name} (work pool and schedule from {prefect_yaml}; runs in "
+                   f"{prefect_yaml.resolve().parent})")
+
+
+@main.command()
 @click.argument("sql")
 @DB_OPTION
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)

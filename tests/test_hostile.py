@@ -299,8 +299,8 @@ def test_a_deleted_source_is_reported_by_the_run_and_status(tmp_path: Path) -> N
     assert second.missing == [str(folder / "le-mans.html")] and second.unchanged == [str(folder / "saint-leu.html")]
     proc = clsdata("status", "--db", str(db))
     assert proc.returncode == 0
-    assert f"sources gone (1; loaded before, their files are no longer there, rows kept):\n  {folder / 'le-mans.html'}: " \
-           f"contract current, missing since" in proc.stdout
+    assert (f"sources gone (1; loaded before, their files are no longer there, rows kept):\n"
+            f"  {folder / 'le-mans.html'}: contract current, missing since") in proc.stdout
     proc = clsdata("run", "--source", str(folder), "--db", str(db))
     assert f"source gone: {folder / 'le-mans.html'}" in proc.stdout
     shutil.copy(HTML, folder / "le-mans.html")  # back: no longer listed

@@ -53,7 +53,8 @@ def test_every_environment_variable_is_in_the_readme_table_with_its_default() ->
         assert name in rows, f"{name} is not in the README's table of environment variables"
         default = info.default
         if default not in (None, (), False, True) and not isinstance(default, Path):
-            assert str(default).rstrip("0").rstrip(".") in rows[name].replace("_", "").replace(",", ""), name
+            want = f"{default:g}" if isinstance(default, float) else str(default)
+            assert want in rows[name].replace("_", "").replace(",", ""), name
     assert set(rows) - {env_name(f) for f in Settings.model_fields} <= {"PREFECT_API_URL", "PREFECT_HOME",
                                                                           "PREFECT_SERVER_ANALYTICS_ENABLED",
                                                                           "XDG_CACHE_HOME"}

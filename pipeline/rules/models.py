@@ -244,7 +244,8 @@ class OcrFile(_Rules):
 
 
 def _where(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(p) for p in loc) or "(top level)"
+    """'numbered_item.list[function-after[...]].0' -> 'numbered_item.0' (pydantic's union branch tags out)."""
+    return ".".join(str(p) for p in loc if not (isinstance(p, str) and "[" in p)) or "(top level)"
 
 
 def validate_rules(model: type[BaseModel], data: Any, path: Path) -> Any:
@@ -252,11 +253,14 @@ def validate_rules(model: type[BaseModel], data: Any, path: Path) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
+        found = exc.errors()
+        # A union (one pattern or a list of them) reports each branch: the error with the real reason first.
+        first = next((e for e in found if e["type"] == "value_error"), found[0])
         message = first["msg"].removeprefix("Value error, ")
         if first["type"] == "extra_forbidden":
             message = "unknown key (misspelt?)"
         elif first["type"] == "missing":
             message = "required key missing"
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        places = {_where(e["loc"]) for e in found}
+        more = f" (and {len(places) - 1} more)" if len(places) > 1 else ""
         raise RuleFileError(f"{path}: {_where(first['loc'])}: {message}{more}") from None
