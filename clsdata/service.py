@@ -146,6 +146,7 @@ def run_ingest(settings: Settings, extractor: Extractor | None = None, events: E
     summary = RunSummary(run_id=run_id or uuid.uuid4().hex)
     with run_lock(db, settings.wait, holder=holder):
         if settings.rebuild:
+            store.forget(db)
             for leftover in (db, db.with_name(db.name + ".wal")):
                 leftover.unlink(missing_ok=True)
         with _writer(db) as con:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 import time
@@ -78,7 +79,38 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", folded).strip("-") or "x"
 
 
+_READY: set[tuple[str, int, int]] = set()  # warehouse files whose schema this process has created or checked
+
+
+def _identity(db: Path | str) -> tuple[str, int, int] | None:
+    try:
+        st = os.stat(db)
+    except OSError:
+        return None
+    return (str(Path(db).resolve()), st.st_dev, st.st_ino)  # a rebuilt file is a new inode
+
+
+def forget(db: Path | str) -> None:
+    """Before a warehouse file is deleted (`--rebuild`): its next connection creates the schema again (a new
+    file may get the old one's inode)."""
+    identity = _identity(db)
+    if identity is not None:
+        _READY.discard(identity)
+
+
 def init_schema(con: duckdb.DuckDBPyConnection, db: Path | str = "") -> None:
+    """Create or upgrade the schema (tables, views, themes), once per process and file: later connections of
+    this process to the same file only check its version."""
+    identity = _identity(db) if db else None
+    if identity in _READY:
+        check_version(con, db)
+        return
+    _create_schema(con, db)
+    if identity is not None:
+        _READY.add(identity)
+
+
+def _create_schema(con: duckdb.DuckDBPyConnection, db: Path | str = "") -> None:
     con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
     row = con.execute("SELECT value FROM meta WHERE key = 'warehouse_version'").fetchone()
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
@@ -485,8 +517,8 @@ def note_missing(con: duckdb.DuckDBPyConnection, run_id: str, gone: list[tuple[s
                  back: list[str]) -> None:
     """Sources whose documents are loaded but whose files are gone (path, sha256): recorded once, with the run
     that first missed them; files that came back are no longer listed."""
-    for path in back:
-        con.execute("DELETE FROM missing_sources WHERE path = ?", [path])
+    if back:
+        con.execute("DELETE FROM missing_sources WHERE path IN (SELECT unnest(?))", [back])
     for path, sha in gone:
         con.execute("INSERT OR IGNORE INTO missing_sources VALUES (?, ?, ?, ?)", [path, sha, datetime.now(), run_id])
 

@@ -31,6 +31,7 @@ from pipeline.rules.models import (
 )
 
 RULES_DIR = Path(__file__).parent
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the same data as yaml.safe_load, ~10x faster
 __all__ = ["RULES_DIR", "RuleFileError", "check_rules", "ocr_rules", "structure_rules", "table_rules",
            "vocabularies"]
 
@@ -109,7 +110,7 @@ def _yaml(name: str) -> Any:
     path = RULES_DIR / name
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return yaml.load(fh, Loader=_LOADER)  # noqa: S506 (a safe loader: libyaml's when present)
     except OSError as exc:
         raise RuleFileError(f"{path}: cannot read the rule file ({exc.strerror or exc})") from exc
     except yaml.YAMLError as exc:
