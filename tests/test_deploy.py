@@ -1,12 +1,12 @@
-"""Issue #18, item 2: the README's production route as an operator follows it, for real. A `prefect server start`
-on a free loopback port, the work pool created and prefect.yaml deployed with Prefect's own CLI from the
-repository, a process worker, a triggered run of `clsdata-ingest/weekly` that completes and loads the fixtures,
-with no CLSDATA_* variable in the worker's environment (paths resolve from the deployment's working directory).
+"""Issue #18, item 2: the README's production route as an operator follows it, for real: `prefect server start`
+on a free loopback port, `clsdata deploy` from the repository (prefect.yaml's deployment and its work pool,
+through Prefect's Python client: Prefect 3.8.8's `prefect deploy` ends with a 422 from its own server, ADR 0011),
+`prefect deployment run`, and a process worker started in another folder, with no CLSDATA_* variable in its
+environment; the run completes and loads the fixtures (relative paths resolve from the deployment's working
+directory).
 
-Marked `prefect_server` (~2-3 min: server start, deploy, a worker's flow run over the fixtures); CI runs it
-(`make test`). Every step is the command the README prints: `clsdata deploy` registers prefect.yaml's deployment
-through Prefect's Python client, because Prefect 3.8.8's `prefect deploy` ends with a 422 from its own server
-(ADR 0011); the rest is Prefect's CLI."""
+Marked `prefect_server`: 77 s measured on a shared 2-core machine (server start, deploy, a worker's flow run over
+the fixtures); CI runs it with the rest (`make test`)."""
 
 from __future__ import annotations
 
