@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import psutil
@@ -105,26 +106,40 @@ def test_a_no_change_run_needs_no_prefect(tmp_path: Path) -> None:
 
 
 def _inbox(tmp_path: Path) -> Path:
+    """Fixture PDFs with bytes no earlier run has seen (a trailing comment): extraction really runs, no cached
+    result comes back at once."""
     folder = tmp_path / "inbox"
     folder.mkdir()
-    for slug in ("angers-loire-metropole", "mont-saint-michel-normandie", "pantin", "est-cantal",
-                 "aubrac-carladez-viadene", "bethune-bruay-artois-lys-romane"):
-        shutil.copy(FIXTURES / slug / "source.pdf", folder / f"{slug}.pdf")
+    for i in range(3):
+        for slug in ("angers-loire-metropole", "mont-saint-michel-normandie", "pantin", "est-cantal",
+                     "aubrac-carladez-viadene", "bethune-bruay-artois-lys-romane"):
+            data = (FIXTURES / slug / "source.pdf").read_bytes() + f"\n% {uuid.uuid4()}\n".encode()
+            (folder / f"{slug}-{i}.pdf").write_bytes(data)
     return folder
 
 
-def _started(proc: subprocess.Popen[str], timeout: float = 120) -> psutil.Process:
-    """The run's temporary Prefect server, once extraction is under way."""
+def _cmdline(process: psutil.Process) -> str:
+    try:
+        return " ".join(process.cmdline())
+    except psutil.Error:  # a short-lived child (tesseract --version) already gone
+        return ""
+
+
+def _started(proc: subprocess.Popen[str], timeout: float = 120) -> tuple[psutil.Process, list[psutil.Process]]:
+    """The run's temporary Prefect server once extraction is under way (a parser process started), and all the
+    run's child processes then."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert proc.poll() is None, proc.communicate()
-        servers = [c for c in psutil.Process(proc.pid).children(recursive=True)
-                   if "prefect.server.api.server:create_app" in " ".join(c.cmdline())]
-        if servers:
-            time.sleep(8)  # the flow has started extracting
-            return servers[0]
+        children = psutil.Process(proc.pid).children(recursive=True)
+        lines = {c: _cmdline(c) for c in children}
+        servers = [c for c, line in lines.items() if "prefect.server.api.server:create_app" in line]
+        if servers and any("pipeline.isolate" in line for line in lines.values()):
+            time.sleep(1)
+            assert proc.poll() is None, proc.communicate()
+            return servers[0], psutil.Process(proc.pid).children(recursive=True)
         time.sleep(0.2)
-    raise AssertionError("no temporary Prefect server started")
+    raise AssertionError("no extraction under way")
 
 
 def test_ctrl_c_stops_a_run_promptly_and_records_it_aborted(tmp_path: Path) -> None:
@@ -132,7 +147,7 @@ def test_ctrl_c_stops_a_run_promptly_and_records_it_aborted(tmp_path: Path) -> N
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     proc = subprocess.Popen([sys.executable, "-m", "clsdata.cli", "run", "--source", str(_inbox(tmp_path)), "--db",
                              str(db)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    server = _started(proc)
+    server, _ = _started(proc)
     sent = time.monotonic()
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
@@ -150,15 +165,15 @@ def test_a_killed_run_leaves_no_server_and_the_next_run_records_it_aborted(tmp_p
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     proc = subprocess.Popen([sys.executable, "-m", "clsdata.cli", "run", "--source", str(inbox), "--db", str(db)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    server = _started(proc)
-    children = psutil.Process(proc.pid).children(recursive=True)
+    server, children = _started(proc)
     proc.kill()
     proc.communicate(timeout=30)
     gone, alive = psutil.wait_procs(children, timeout=15)
-    assert alive == [], [" ".join(p.cmdline())[:120] for p in alive]  # no orphan server, no orphan parser
+    assert alive == [], [_cmdline(p)[:120] for p in alive]  # no orphan server, no orphan parser
     assert server in gone
     assert "running" in clsdata("status", "--db", str(db)).stdout
-    summary = run_ingest(load(db=db, sources=(inbox,)))
+    (tmp_path / "empty").mkdir()
+    summary = run_ingest(load(db=db, sources=(tmp_path / "empty",)))  # any next run
     assert summary.aborted_before == 1
     _, runs = store.query(db, "SELECT status FROM runs ORDER BY started_at")
     assert runs == [("aborted",), ("ok",)]
