@@ -130,7 +130,8 @@ def extract(path: Path, fmt: str) -> None:
               help="Seconds to wait when another run holds the warehouse.  [default: 0]")
 @click.option("--force", is_flag=True, default=None, help="Extract every document again, changed or not.")
 @click.option("--rebuild", is_flag=True, default=None,
-              help="Delete the warehouse file first (it is derived from the documents).")
+              help="Build the warehouse anew from the documents (the old one stays readable until the new one is "
+                   "published).")
 def run(sources: tuple[Path, ...], registry: Path | None, db: Path | None, raw_dir: Path | None,
         workers: int | None, dask_address: str | None, wait: float | None, force: bool | None,
         rebuild: bool | None) -> None:
@@ -199,9 +200,11 @@ def run(sources: tuple[Path, ...], registry: Path | None, db: Path | None, raw_d
         for path, page, method, reason, confidence in unread:
             shown = f", confidence {confidence:.0f}" if confidence is not None else ""
             click.echo(f"  {path} p.{page}: {method}{shown} ({reason})")
-    totals = [sum(r[i] for r in rows) for i in (3, 4, 5)]
-    click.echo(f"\n{len(rows)} documents, {len({r[2] for r in rows if r[1] == 'contract'})} territories, "
-               f"{totals[0]} axes, {totals[1]} objectives, {totals[2]} actions in {db_path}")
+    readings = [r for r in rows if r[8] == "reading"]
+    totals = [sum(r[i] for r in readings) for i in (3, 4, 5)]
+    click.echo(f"\n{len(rows)} documents publishing {len(readings)} contracts "
+               f"({len({r[2] for r in readings if r[1] == 'contract'})} territories): {totals[0]} axes, "
+               f"{totals[1]} objectives, {totals[2]} actions read from each contract's best publication in {db_path}")
     for path in result.needs_review:
         click.echo(f"needs review again: {path} (its bytes changed since its gold was reviewed)")
     for title, items in (("quarantined", result.quarantined), ("failed", result.failed)):
@@ -218,14 +221,14 @@ def run(sources: tuple[Path, ...], registry: Path | None, db: Path | None, raw_d
 @DB_OPTION
 @click.option("--runs", "limit", type=int, default=10, show_default=True, help="How many recent runs to show.")
 def status(db: Path | None, limit: int) -> None:
-    """Show the last runs, the quarantine and the sources whose files are gone (the warehouse is verified
-    first: a damaged file is one line naming --rebuild).
+    """Show the last runs, the quarantine, the contracts without an official territory and the sources whose
+    files are gone (the warehouse is verified first: a damaged file is one line naming --rebuild).
 
     \b
     Example:
       clsdata status --runs 5
     """
-    from warehouse import store
+    from warehouse import geo, store
 
     db = _settings(db=db).db
     try:
@@ -234,6 +237,7 @@ def status(db: Path | None, limit: int) -> None:
             columns, rows = store.last_runs(con, limit)
             quarantine = store.quarantined(con)
             gone = store.missing_sources(con)
+            unresolved = geo.unresolved(con)
     except store.WarehouseError as exc:
         _fail(str(exc))
         return
@@ -241,6 +245,12 @@ def status(db: Path | None, limit: int) -> None:
     click.echo(f"\nquarantine ({len(quarantine)}):")
     for path, reason, detail in quarantine:
         click.echo(f"  {path}: {reason}" + (f" ({detail})" if detail else ""))
+    click.echo(f"\ncontracts without an official territory ({len(unresolved)}; choose on the review page, "
+               f"'Territoires', or in territories.yaml):")
+    for contract_id, _territory, match, reason, candidates in unresolved:
+        click.echo(f"  {contract_id}: {match}: {reason}")
+        for candidate in candidates or []:
+            click.echo(f"      candidate {candidate}")
     if gone:
         click.echo(f"\nsources gone ({len(gone)}; loaded before, their files are no longer there, rows kept):")
         for path, contract_status, noticed in gone:
@@ -301,7 +311,7 @@ def deploy(prefect_yaml: Path) -> None:
     """Register prefect.yaml's deployments (clsdata-ingest/weekly) and create their work pool if missing.
 
     What `prefect deploy --all` does, through Prefect's Python client: Prefect 3.8.8's CLI ends that command
-    with a 422 from its own server (ADR 0011). Runs work in the folder of prefect.yaml. Needs PREFECT_API_URL.
+    with a 422 from its own server (ADR 0013). Runs work in the folder of prefect.yaml. Needs PREFECT_API_URL.
 
     \b
     Example:
@@ -390,12 +400,37 @@ def export_cmd(out_dir: Path, db: Path | None, fmt: str, with_contacts: bool) ->
     click.echo(f"{len(written)} tables and views written to {out_dir} ({fmt})")
 
 
+@main.command()
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@DB_OPTION
+def report(out_dir: Path, db: Path | None) -> None:
+    """Write a static HTML report of the warehouse (open OUT_DIR/index.html in any browser; no server).
+
+    National coverage by région, ARS socle gaps by territory, actions per year and theme, and one page per
+    contract (axes > actions, partners, publics, publications and provenance links). Charts are inline SVG.
+
+    \b
+    Example:
+      clsdata report report/ && chromium report/index.html
+    """
+    from report.build import warehouse_to_report
+    from warehouse import store
+
+    try:
+        written = warehouse_to_report(_settings(db=db).db, out_dir)
+    except store.WarehouseError as exc:
+        _fail(str(exc))
+        return
+    click.echo(f"{len(written)} pages written to {out_dir} (open {out_dir / 'index.html'})")
+
+
 @main.group(invoke_without_command=True)
 @click.option("--fixtures", "fixtures_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("fixtures"),
               show_default=True, help="Folder of fixtures (<slug>/source.pdf|html, gold.yaml, provenance.yaml).")
 @click.option("--port", type=int, default=8765, show_default=True)
+@DB_OPTION
 @click.pass_context
-def review(ctx: click.Context, fixtures_dir: Path, port: int) -> None:
+def review(ctx: click.Context, fixtures_dir: Path, port: int, db: Path | None) -> None:
     """Serve the review page on 127.0.0.1 (correct extraction fixtures in a browser; saving writes gold.yaml).
 
     \b
@@ -415,7 +450,9 @@ def review(ctx: click.Context, fixtures_dir: Path, port: int) -> None:
     from review.app import create_app
 
     click.echo(f"clsdata review: http://127.0.0.1:{port} (Ctrl+C to stop)")
-    uvicorn.run(create_app(fixtures_dir), host="127.0.0.1", port=port, log_level="warning")
+    settings = _settings(db=db)
+    uvicorn.run(create_app(fixtures_dir, settings.db, max_body_kb=settings.review_max_body_kb), host="127.0.0.1",
+                port=port, log_level="warning")
 
 
 def _fixture(ctx: click.Context, slug: str) -> tuple[Path, Path]:

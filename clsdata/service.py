@@ -23,6 +23,8 @@ A run, in order:
    SIGTERM, an error of the run itself).
 
 Only this module opens the warehouse for writing (`_writer`); tests/test_service.py greps the code for it.
+A run writes a new generation of the warehouse (warehouse/generations.py, ADR 0012) and publishes it at its
+end, finished or aborted: readers of the published file never see a run half-way and never block it.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from pipeline.files import check_regular
 from pipeline.rules import check_rules
 from pipeline.sources import registry_to_sources, sources_to_files
 from schemas.extraction import ContractExtraction
-from warehouse import store
+from warehouse import generations, store
 from warehouse.lock import run_lock
 
 log = logging.getLogger("clsdata.run")
@@ -110,10 +112,18 @@ def check_start(settings: Settings) -> None:
 
 
 @contextmanager
-def _writer(db: Path) -> Iterator[Any]:
-    """The write path: a connection that may change the warehouse. Callers hold the run lock."""
-    with store.connect(db) as con:
+def _writer(generation: Path) -> Iterator[Any]:
+    """The write path: a connection to this run's generation of the warehouse (never the published file).
+    Callers hold the run lock."""
+    with store.connect(generation) as con:
         yield con
+
+
+def _verify_published(db: Path) -> None:
+    """The published warehouse reads whole and has this clsdata's schema (else one line naming --rebuild)."""
+    if db.exists():
+        with store.connect(db, read_only=True) as con:
+            store.verify(con, db)
 
 
 def _sha256(path: Path) -> str:
@@ -142,36 +152,60 @@ def run_ingest(settings: Settings, extractor: Extractor | None = None, events: E
     emit = events or json_events()
     extractor = extractor or extract_here
     check_start(settings)
-    db = Path(settings.db)
+    published = Path(settings.db)
     summary = RunSummary(run_id=run_id or uuid.uuid4().hex)
-    with run_lock(db, settings.wait, holder=holder):
-        if settings.rebuild:
-            store.forget(db)
-            for leftover in (db, db.with_name(db.name + ".wal")):
-                leftover.unlink(missing_ok=True)
-        with _writer(db) as con:
-            store.verify(con, db)
-            summary.aborted_before = store.abort_dead_runs(con)
-            store.start_run(con, summary.run_id, EXTRACTOR_VERSION)
-            known = store.loaded_documents(con)
-            bad = store.quarantined_documents(con)
-            reviewed = store.reviewed_paths(con)
-            loaded_paths = store.loaded_paths(con)
-        if summary.aborted_before:
-            emit("dead-runs-aborted", runs=summary.aborted_before)
+    with run_lock(published, settings.wait, holder=holder):
+        if not settings.rebuild:
+            _verify_published(published)
+        killed = _killed_runs(published)
+        db = generations.begin(published, rebuild=settings.rebuild)  # this run's generation
         try:
-            _run(settings, db, summary, extractor, emit, known, bad, reviewed, loaded_paths)
-        except BaseException as exc:  # Ctrl+C, SIGTERM, a bad registry, a fault of the run: recorded 'aborted'
-            with _writer(db) as con:
-                store.finish_run(con, summary.run_id, len(summary.loaded), len(summary.unchanged),
-                                 len(summary.quarantined), len(summary.failed), aborted=True)
-            emit("aborted", run_id=summary.run_id, error=f"{type(exc).__name__}: {exc}"[:300])
-            raise
-        with _writer(db) as con:
-            store.finish_run(con, summary.run_id, len(summary.loaded), len(summary.unchanged),
-                             len(summary.quarantined), len(summary.failed))
+            summary = _generation_run(settings, db, summary, extractor, emit, killed)
+        finally:
+            generations.publish(db, published)  # what the run did, finished or aborted
     emit("finished", run_id=summary.run_id, loaded=len(summary.loaded), unchanged=len(summary.unchanged),
          quarantined=len(summary.quarantined), failed=len(summary.failed), missing=len(summary.missing))
+    return summary
+
+
+def _killed_runs(published: Path) -> list[tuple[Any, ...]]:
+    """The run records of processes killed during a run (SIGKILL, a machine that stopped): read from the
+    generations they left unpublished, to be recorded 'aborted' by this run."""
+    rows: list[tuple[Any, ...]] = []
+    for generation in generations.dead(published):
+        try:
+            with store.connect(generation, read_only=True) as con:
+                rows += store.running_runs(con)
+        except Exception as exc:  # a generation killed before its first commit: nothing to record
+            log.info("unreadable generation %s left by a killed run: %s", generation, exc)
+    return rows
+
+
+def _generation_run(settings: Settings, db: Path, summary: RunSummary, extractor: Extractor,
+                    emit: Events, killed: list[tuple[Any, ...]]) -> RunSummary:
+    """The run on its generation `db`: recorded 'running', then 'ok' / 'failed', or 'aborted' on any
+    exception (which goes on)."""
+    with _writer(db) as con:
+        store.record_aborted(con, killed)
+        summary.aborted_before = store.abort_dead_runs(con) + len(killed)
+        store.start_run(con, summary.run_id, EXTRACTOR_VERSION)
+        known = store.loaded_documents(con)
+        bad = store.quarantined_documents(con)
+        reviewed = store.reviewed_paths(con)
+        loaded_paths = store.loaded_paths(con)
+    if summary.aborted_before:
+        emit("dead-runs-aborted", runs=summary.aborted_before)
+    try:
+        _run(settings, db, summary, extractor, emit, known, bad, reviewed, loaded_paths)
+    except BaseException as exc:  # Ctrl+C, SIGTERM, a bad registry, a fault of the run: recorded 'aborted'
+        with _writer(db) as con:
+            store.finish_run(con, summary.run_id, len(summary.loaded), len(summary.unchanged),
+                             len(summary.quarantined), len(summary.failed), aborted=True)
+        emit("aborted", run_id=summary.run_id, error=f"{type(exc).__name__}: {exc}"[:300])
+        raise
+    with _writer(db) as con:
+        store.finish_run(con, summary.run_id, len(summary.loaded), len(summary.unchanged),
+                         len(summary.quarantined), len(summary.failed))
     return summary
 
 
@@ -294,7 +328,15 @@ def _quarantine(db: Path, summary: RunSummary, emit: Events, exc: errors.Documen
 def apply_review(settings: Settings, reviewed: ContractExtraction, reviewer: str, reviewed_on: Any = None) -> None:
     """Reviewed gold in place of the machine's items (origin 'reviewed'), under the run lock like a run."""
     db = Path(settings.db)
-    with run_lock(db, settings.wait, holder="clsdata review apply"), _writer(db) as con:
-        store.verify(con, db)
-        store.load_extraction(con, reviewed, origin="reviewed", reviewed_by=reviewer, reviewed_on=reviewed_on)
+    with run_lock(db, settings.wait, holder="clsdata review apply"):
+        _verify_published(db)
+        generation = generations.begin(db)
+        try:
+            with _writer(generation) as con:
+                store.load_extraction(con, reviewed, origin="reviewed", reviewed_by=reviewer,
+                                      reviewed_on=reviewed_on)
+        except BaseException:
+            generations.discard(generation)
+            raise
+        generations.publish(generation, db)
 

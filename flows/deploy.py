@@ -1,4 +1,4 @@
-"""`clsdata deploy`: prefect.yaml's deployments registered with Prefect's Python client (ADR 0011).
+"""`clsdata deploy`: prefect.yaml's deployments registered with Prefect's Python client (ADR 0013).
 
 Prefect 3.8.8's `prefect deploy` registers the deployment, then asks its server for the pool's online workers
 with `limit: null`, which the same version's server refuses (422): the command prints a traceback and exits 1

@@ -161,11 +161,14 @@ def _events() -> Any:
 
 @flow(name="clsdata-ingest")
 def ingest(sources: list[str] | None = None, db: str | None = None, registry: str | None = None,
-           raw_dir: str | None = None, force: bool = False, wait: float | None = None) -> RunSummary:
+           raw_dir: str | None = None, force: bool = False, rebuild: bool = False,
+           wait: float | None = None) -> RunSummary:
     """The ingest run as a Prefect flow (deployments). Parameters left empty come from the environment
-    (CLSDATA_*) and the defaults; relative paths are resolved from this flow run's working directory."""
+    (CLSDATA_*) and the defaults; relative paths are resolved from this flow run's working directory. The run
+    writes a new generation of the warehouse, published at its end (ADR 0012)."""
     settings = clsdata_settings.load(sources=tuple(sources) if sources else None, db=db, registry=registry,
-                                     raw_dir=raw_dir, force=force or None, wait=wait).resolve()
+                                     raw_dir=raw_dir, force=force or None, rebuild=rebuild or None,
+                                     wait=wait).resolve()
     ctx = FlowRunContext.get()
     run_id = str(ctx.flow_run.id) if ctx and ctx.flow_run else None
     name = ctx.flow_run.name if ctx and ctx.flow_run else "?"

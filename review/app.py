@@ -6,6 +6,9 @@ scores and review status, one document's pages with every item's box, its editab
     GET  /api/documents/{slug}           gold tree (or the extraction as a starting point) + extracted boxes
     GET  /api/documents/{slug}/page/{n}  page n rendered (PNG, 1.5 x 72 dpi)
     PUT  /api/documents/{slug}/gold      {tree, reviewer, reviewed}: validated, written, or 422 per field
+    GET  /api/territories                the warehouse's territories: official match, method, reason, candidates
+    PUT  /api/territories/{id}           {codes, reviewer, note}: a reviewer's choice, validated against the official
+                                         geography and written to territories.yaml (applied by the next run)
 
 Safe on a shared machine (issue #18): only requests addressed to a loopback host (Host) and coming from a
 loopback page (Origin, when sent) are answered, which defeats DNS rebinding; bodies above
@@ -40,6 +43,12 @@ STATIC = Path(__file__).parent / "static"
 SCALE = 1.5
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+class TerritoryChoice(BaseModel):
+    codes: list[str]
+    reviewer: str
+    note: str | None = None
 
 
 class SaveRequest(BaseModel):
@@ -117,8 +126,12 @@ def _source(folder: Path) -> Path | None:
     return None
 
 
-def create_app(fixtures: Path, max_body_kb: int | None = None) -> Any:
-    """The review app, wrapped in its Guard (loopback only, bounded bodies)."""
+def create_app(fixtures: Path, db: Path | None = None, overrides: Path | None = None,
+               max_body_kb: int | None = None) -> Any:
+    """The review app over `fixtures`; with `db`, also the warehouse's territories (choices go to `overrides`,
+    default territories.yaml). Wrapped in its Guard (loopback only, bounded bodies)."""
+    from warehouse import geo, store
+
     if max_body_kb is None:
         from clsdata.settings import current
 
@@ -226,5 +239,47 @@ def create_app(fixtures: Path, max_body_kb: int | None = None) -> Any:
             record_review(f / "provenance.yaml", request.reviewer.strip(), request.reviewed)
         return {"saved": str(f / "gold.yaml"), "axes": len(gold.axes), "actions": len(gold.actions),
                 "status": review_status(f)}
+
+    @app.get("/api/territories")
+    def territories() -> list[dict[str, Any]]:
+        if db is None or not Path(db).exists():
+            return []
+        chosen = geo.read_overrides(overrides).territories
+        with store.connect(db, read_only=True) as con:
+            rows = con.execute("""SELECT territory_id, name, kind, department, match_status, match_method,
+                                         match_confidence, match_reason, candidates, official_name, official_codes
+                                  FROM territories ORDER BY match_status = 'matched', name""").fetchall()
+        out = []
+        for tid, name, kind, dep, status, method, confidence, reason, candidates, official, codes in rows:
+            out.append({"territory_id": tid, "name": name, "kind": kind, "department": dep, "status": status,
+                        "method": method, "confidence": confidence, "reason": reason, "official_name": official,
+                        "codes": codes or [],
+                        "candidates": [{"code": c.split(" ", 1)[0], "label": c} for c in candidates or []],
+                        "choice": chosen[tid].codes if tid in chosen else None})
+        return out
+
+    @app.put("/api/territories/{territory_id}", response_model=None)
+    def choose_territory(territory_id: str, request: TerritoryChoice) -> JSONResponse | dict[str, Any]:
+        if db is None or not Path(db).exists():
+            raise HTTPException(404, "no warehouse: start the review page with --db")
+        if not request.reviewer.strip():
+            return JSONResponse({"problems": {"reviewer": "say who reviews"}}, status_code=422)
+        codes = [c.strip() for c in request.codes if c.strip()]
+        with store.connect(db, read_only=True) as con:
+            known = con.execute("SELECT territory_id FROM territories WHERE territory_id = ?",
+                                [territory_id]).fetchone()
+            if known is None:
+                raise HTTPException(404, f"no territory {territory_id!r} in {db}")
+            unknown = [c for c in codes if c not in geo.index(con).by_code]
+        if not codes or unknown:
+            return JSONResponse({"problems": {"codes": f"not in the official geography: {unknown}" if unknown
+                                              else "give one or more codes (epci:SIREN, commune:INSEE)"}},
+                                status_code=422)
+        try:
+            geo.write_override(territory_id, codes, request.reviewer.strip(), request.note, overrides)
+        except ValueError as exc:
+            return JSONResponse({"problems": {"codes": str(exc).splitlines()[-1]}}, status_code=422)
+        return {"saved": str(overrides or geo.overrides_path()), "territory_id": territory_id, "codes": codes,
+                "applies": "from the next run"}
 
     return Guard(app, max_body_kb * 1024)

@@ -32,6 +32,11 @@ QUERIES = {
         SELECT year, theme, sum(actions) FROM v_timeline WHERE year BETWEEN 2024 AND 2027 GROUP BY ALL""",
     "v_partners: top partners": "SELECT name, territories, actions FROM v_partners ORDER BY territories DESC LIMIT 20",
     "v_socle_gaps: gaps per socle item": "SELECT socle, count(*) FROM v_socle_gaps GROUP BY socle",
+    "v_coverage_by_region: population covered": "SELECT * FROM v_coverage_by_region ORDER BY covered_share DESC",
+    "v_coverage_by_department: population covered": """
+        SELECT * FROM v_coverage_by_department ORDER BY covered_share DESC""",
+    "v_actions_per_population: density": """
+        SELECT territory, actions_per_10000 FROM v_actions_per_population ORDER BY 2 DESC LIMIT 20""",
     "actions per theme per département": """
         SELECT department, theme, count(*) FROM v_actions, unnest(themes) t(theme)
         WHERE contract_status = 'current' GROUP BY ALL""",

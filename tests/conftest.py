@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import chdir
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,16 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session")
+def fixtures_warehouse(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The warehouse `make run` builds (`clsdata run --source fixtures` from the repository: the real Prefect
+    flow over every fixture, the repository's territories.yaml), in a temporary folder. Read-only for tests."""
+    from flows.ingest import ingest
+
+    db = tmp_path_factory.mktemp("make-run") / "cls.duckdb"
+    with chdir(ROOT):
+        summary = ingest(["fixtures"], str(db))
+    assert summary.failed == [] and summary.quarantined == [], summary
+    return db

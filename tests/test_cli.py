@@ -64,7 +64,7 @@ def test_query_formats(tmp_path: Path) -> None:
 
 
 def test_every_command_has_help_with_an_example() -> None:
-    for command in ("extract", "run", "query"):
+    for command in ("extract", "run", "query", "status", "export", "report", "review"):
         proc = clsdata(command, "--help")
         assert proc.returncode == 0 and "Example:" in proc.stdout, command
 

@@ -1,6 +1,6 @@
 """Issue #18, item 2: the README's production route as an operator follows it, for real: `prefect server start`
 on a free loopback port, `clsdata deploy` from the repository (prefect.yaml's deployment and its work pool,
-through Prefect's Python client: Prefect 3.8.8's `prefect deploy` ends with a 422 from its own server, ADR 0011),
+through Prefect's Python client: Prefect 3.8.8's `prefect deploy` ends with a 422 from its own server, ADR 0013),
 `prefect deployment run`, and a process worker started in another folder, with no CLSDATA_* variable in its
 environment; the run completes and loads the fixtures (relative paths resolve from the deployment's working
 directory).

@@ -32,17 +32,23 @@ while True:  # reload the same documents again and again until killed
 
 
 def _consistent(db: Path, expected: dict[str, tuple[int, int, int]]) -> None:
-    """Every loaded document is whole: its contract, all its axes, objectives and actions, nothing orphaned."""
-    _, docs = store.query(db, "SELECT document_id FROM documents")
-    for (doc,) in docs:
-        _, rows = store.query(db, f"""SELECT (SELECT count(*) FROM contracts WHERE contract_id = '{doc}'),
-            (SELECT count(*) FROM axes WHERE contract_id = '{doc}'),
-            (SELECT count(*) FROM objectives WHERE contract_id = '{doc}'),
-            (SELECT count(*) FROM actions WHERE contract_id = '{doc}')""")
-        assert rows[0][0] == 1 and rows[0][1:] == expected[doc], f"partial document {doc}: {rows[0]}"
-    for table, key in (("actions", "contract_id"), ("axes", "contract_id"), ("contracts", "document_id")):
-        _, orphans = store.query(db, f"SELECT count(*) FROM {table} WHERE {key} NOT IN "
-                                     f"(SELECT document_id FROM documents)")
+    """Every loaded document is whole: its publication, its contract, all the axes, objectives and actions of the
+    contract's reading, nothing orphaned."""
+    _, docs = store.query(db, "SELECT d.document_id, p.contract_id FROM documents d "
+                              "LEFT JOIN publications p USING (document_id)")
+    for doc, contract in docs:
+        assert contract is not None, f"document {doc} without its publication"
+        _, rows = store.query(db, f"""SELECT (SELECT document_id FROM contracts WHERE contract_id = '{contract}'),
+            (SELECT count(*) FROM axes WHERE contract_id = '{contract}'),
+            (SELECT count(*) FROM objectives WHERE contract_id = '{contract}'),
+            (SELECT count(*) FROM actions WHERE contract_id = '{contract}')""")
+        reading = rows[0][0]
+        assert reading is not None and rows[0][1:] == expected[reading], f"partial contract {contract}: {rows[0]}"
+    for table, key, parent in (("actions", "contract_id", "SELECT contract_id FROM contracts"),
+                               ("axes", "contract_id", "SELECT contract_id FROM contracts"),
+                               ("contracts", "document_id", "SELECT document_id FROM documents"),
+                               ("publications", "document_id", "SELECT document_id FROM documents")):
+        _, orphans = store.query(db, f"SELECT count(*) FROM {table} WHERE {key} NOT IN ({parent})")
         assert orphans == [(0,)], f"orphan rows in {table}"
     _, orphans = store.query(db, "SELECT count(*) FROM action_themes WHERE action_id NOT IN "
                                  "(SELECT action_id FROM actions)")

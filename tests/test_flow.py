@@ -54,8 +54,9 @@ def test_ingest_loads_good_documents_quarantines_bad_ones_and_reruns_do_nothing(
     (src / "ernee.pdf").write_bytes((src / "ernee.pdf").read_bytes() + b"\n% avenant\n")  # republished
     third = ingest([str(src)], str(db), raw_dir=str(tmp_path / "raw"))
     assert [Path(p).name for p in third.loaded] == ["ernee.pdf"] and len(third.unchanged) == 3
-    _, rows = store.query(db, "SELECT territory, status FROM contracts WHERE territory LIKE 'Ernée%' ORDER BY 2")
-    assert rows == [("Ernée et Bocage mayennais", "current"), ("Ernée et Bocage mayennais", "superseded")]
+    # a re-upload of the same contract (same territory and period): a second publication, not a supersession
+    _, rows = store.query(db, "SELECT territory, status, publications FROM contracts WHERE territory LIKE 'Ernée%'")
+    assert rows == [("Ernée et Bocage mayennais", "current", 2)]
     _, runs = store.query(db, "SELECT loaded, unchanged, quarantined, failed, status FROM runs ORDER BY started_at")
     assert runs == [(2, 0, 2, 0, "ok"), (0, 4, 0, 0, "ok"), (1, 3, 0, 0, "ok")]
 

@@ -139,3 +139,55 @@ def test_review_diff_prints_the_differences_with_the_gold(fixtures: Path) -> Non
     assert proc.returncode == 0, proc.stderr
     assert "actions: gold item not found: 'Accompagnement de l’exercice concerté" in proc.stdout
     assert "actions: predicted item not in gold: 'Accompagnement de l’exercice coordonné" in proc.stdout
+
+
+def test_a_reviewer_chooses_an_ambiguous_territory_and_the_next_resolution_applies_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 'Territoires' panel: Saint-Martin names six communes; the reviewer picks the Antilles' one."""
+    if CHROMIUM is None:
+        pytest.fail("Chromium is not installed: `make test` installs it (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    from warehouse import geo
+
+    overrides = tmp_path / "territories.yaml"
+    monkeypatch.setenv("CLSDATA_TERRITORIES", str(overrides))
+    db = tmp_path / "cls.duckdb"
+    with store.connect(db) as con:
+        store.load_extraction(con, extraction_of(FIXTURES / "saint-martin" / "source.html"))
+    assert store.query(db, "SELECT match_status FROM territories")[1] == [("ambiguous",)]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(create_app(FIXTURES, db, overrides), host="127.0.0.1", port=port,
+                                        log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    while not srv.started:
+        time.sleep(0.05)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+            tab = browser.new_page()
+            tab.goto(f"http://127.0.0.1:{port}")
+            tab.fill("#reviewer", "Camille Relectrice")
+            item = tab.locator("#territory-list li[data-territory='saint-martin']")
+            item.locator("select.candidate").select_option("commune:97801")
+            item.locator("button.save-territory").click()
+            item.locator(".saved").wait_for()
+            item.locator("input.codes").fill("commune:99999")  # not in the official geography: refused
+            item.locator("button.save-territory").click()
+            item.locator(".problem").wait_for()
+            assert "99999" in item.locator(".problem").inner_text()
+            browser.close()
+    finally:
+        srv.should_exit = True
+        thread.join(10)
+    chosen = geo.read_overrides(overrides).territories["saint-martin"]
+    assert (chosen.codes, chosen.reviewer) == (["commune:97801"], "Camille Relectrice")
+    with store.connect(db) as con:
+        con.execute("BEGIN TRANSACTION")
+        geo.resolve(con)
+        con.execute("COMMIT")
+    assert store.query(db, "SELECT match_status, match_method, official_codes FROM territories")[1] == [
+        ("matched", "override", ["97801"])]

@@ -1,14 +1,74 @@
 -- clsdata warehouse schema (DuckDB). Idempotent: run on every connection that writes.
--- Keys are derived from the document's sha256 and the item's position, so they are stable across re-runs
--- of the same extractor on the same bytes; territories and partners are keyed by a slug of their name.
--- The model is drawn and every column explained in docs/analyst-guide.md.
+-- A contract (one CLS of one territory for one period) is published by one or more documents (`publications`:
+-- a web page and its print, a scan, a re-upload, a brochure and the full text); the contract's rows (axes,
+-- actions, …) come from one of them, its *reading*, chosen by quality (ADR 0011). Item keys are derived from the
+-- reading document's sha256 and the item's position; contracts are keyed by territory and period; territories
+-- and partners by a slug of their name. The model is drawn and every column explained in docs/analyst-guide.md.
 
 CREATE TABLE IF NOT EXISTS territories (
     territory_id      VARCHAR PRIMARY KEY,      -- slug of the name: 'laval-agglomeration'
+    name              VARCHAR NOT NULL,         -- as printed by the contract's reading
+    kind              VARCHAR,                  -- commune | EPCI | agglomération | métropole | pays (as read)
+    department        VARCHAR,                  -- INSEE code, e.g. '53': official (most populated) when matched
+    region            VARCHAR,                  -- région name: official when matched, else as read
+    match_status      VARCHAR NOT NULL DEFAULT 'unmatched',  -- matched | ambiguous | unmatched
+    match_method      VARCHAR,                  -- override | member-communes | exact-name | name-parts | fuzzy-name
+    match_confidence  DOUBLE,                   -- 0-1
+    match_reason      VARCHAR,                  -- why matched, ambiguous or unmatched, in words
+    candidates        VARCHAR[],                -- ambiguous: 'epci:SIREN Name' / 'commune:INSEE Name (dép.)'
+    official_name     VARCHAR,                  -- 'CU Angers Loire Métropole' (' + ' between several EPCI)
+    official_codes    VARCHAR[],                -- SIREN of each EPCI, or INSEE code of the commune
+    population        BIGINT                    -- population municipale of its communes (Etalab/INSEE)
+);
+
+-- The official units a territory resolves to (an EPCI, several EPCI, a commune) and their communes.
+CREATE TABLE IF NOT EXISTS territory_units (
+    territory_id      VARCHAR NOT NULL,
+    level             VARCHAR NOT NULL,         -- epci | commune
+    code              VARCHAR NOT NULL,         -- SIREN (EPCI) or INSEE code (commune)
+    name              VARCHAR NOT NULL,         -- official name
+    population        BIGINT,
+    PRIMARY KEY (territory_id, level, code)
+);
+
+CREATE TABLE IF NOT EXISTS territory_communes (
+    territory_id      VARCHAR NOT NULL,
+    commune           VARCHAR NOT NULL,         -- INSEE code
     name              VARCHAR NOT NULL,
-    kind              VARCHAR,                  -- commune | EPCI | agglomération | métropole | pays
-    department        VARCHAR,                  -- INSEE code, e.g. '53'
-    region            VARCHAR
+    department        VARCHAR NOT NULL,
+    region            VARCHAR NOT NULL,         -- INSEE code of the région
+    population        BIGINT NOT NULL,
+    PRIMARY KEY (territory_id, commune)
+);
+
+-- Official geography (Etalab's découpage administratif, npm @etalab/decoupage-administratif, pinned in
+-- package.json; loaded when the warehouse is created or the data version changes). Populations: population
+-- municipale. Only current communes (not delegated, associated communes or municipal arrondissements).
+CREATE TABLE IF NOT EXISTS geo_regions (
+    region            VARCHAR PRIMARY KEY,      -- INSEE code, e.g. '52'
+    name              VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS geo_departements (
+    department        VARCHAR PRIMARY KEY,      -- INSEE code, e.g. '53', '2A', '974'
+    name              VARCHAR NOT NULL,
+    region            VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS geo_communes (
+    commune           VARCHAR PRIMARY KEY,      -- INSEE code
+    name              VARCHAR NOT NULL,
+    department        VARCHAR NOT NULL,
+    region            VARCHAR NOT NULL,
+    population        BIGINT NOT NULL,
+    epci              VARCHAR                   -- SIREN of its EPCI (null: none, e.g. some islands)
+);
+
+CREATE TABLE IF NOT EXISTS geo_epci (
+    epci              VARCHAR PRIMARY KEY,      -- SIREN
+    name              VARCHAR NOT NULL,         -- 'CC de l''Ernée'
+    type              VARCHAR NOT NULL,         -- CC | CA | CU | METRO | MET69
+    population        BIGINT NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS themes (
@@ -40,8 +100,8 @@ CREATE TABLE IF NOT EXISTS documents (
 );
 
 CREATE TABLE IF NOT EXISTS contracts (
-    contract_id       VARCHAR PRIMARY KEY,      -- = document_id (one contract, or overview, per document)
-    document_id       VARCHAR NOT NULL,
+    contract_id       VARCHAR PRIMARY KEY,      -- '<territory_id>:<period_start>-<period_end>' (ADR 0011)
+    document_id       VARCHAR NOT NULL,         -- the reading: the publication its rows come from
     document_kind     VARCHAR NOT NULL CHECK (document_kind IN ('contract', 'overview')),
     territory_id      VARCHAR,
     territory         VARCHAR,
@@ -52,8 +112,36 @@ CREATE TABLE IF NOT EXISTS contracts (
     signed_on         DATE,
     declared_axes     INTEGER,
     declared_actions  INTEGER,
-    warnings          JSON,
-    extractor_version VARCHAR NOT NULL
+    warnings          VARCHAR,                  -- JSON list of the reading's warnings
+    extractor_version VARCHAR NOT NULL,
+    publications      INTEGER NOT NULL,         -- documents publishing this contract
+    reading_reason    VARCHAR NOT NULL,         -- why this publication was chosen as the reading
+    axes              INTEGER NOT NULL,         -- rows of the reading in axes / actions
+    actions           INTEGER NOT NULL
+);
+
+-- Each document is a publication of one contract; exactly one per contract is its reading (`chosen`).
+CREATE TABLE IF NOT EXISTS publications (
+    document_id       VARCHAR PRIMARY KEY,
+    contract_id       VARCHAR NOT NULL,
+    path              VARCHAR NOT NULL,
+    media_type        VARCHAR NOT NULL,
+    reading_method    VARCHAR NOT NULL,         -- reviewed (gold) | text (text layer) | mixed | ocr (scanned)
+    ocr_pages         INTEGER NOT NULL,         -- pages whose words came from OCR
+    axes              INTEGER NOT NULL,
+    objectives        INTEGER NOT NULL,
+    actions           INTEGER NOT NULL,
+    warnings          INTEGER NOT NULL,
+    chosen            BOOLEAN NOT NULL,         -- this publication is the contract's reading
+    rank              INTEGER NOT NULL,         -- 1 = the reading, then by quality
+    reason            VARCHAR NOT NULL          -- why chosen, or why not, against the one ranked next to it
+);
+
+-- The validated extraction of every publication (internal, not exported): a contract's reading can be chosen
+-- again without extracting anything when a better or worse publication arrives.
+CREATE TABLE IF NOT EXISTS extractions (
+    document_id       VARCHAR PRIMARY KEY,
+    extraction        VARCHAR NOT NULL          -- ContractExtraction as JSON (schemas/extraction.py)
 );
 
 CREATE TABLE IF NOT EXISTS axes (
@@ -63,7 +151,7 @@ CREATE TABLE IF NOT EXISTS axes (
     number            VARCHAR,
     title             VARCHAR NOT NULL,
     page              INTEGER,
-    bbox              DOUBLE[4],                -- x0, top, x1, bottom in PDF points (null for HTML)
+    bbox              DOUBLE[],                 -- [x0, top, x1, bottom] in PDF points (null for HTML)
     ocr_confidence    DOUBLE,                   -- read by OCR: mean word confidence 0-100 (null: text layer)
     extractor_version VARCHAR NOT NULL
 );
@@ -76,7 +164,7 @@ CREATE TABLE IF NOT EXISTS objectives (
     number            VARCHAR,
     title             VARCHAR NOT NULL,
     page              INTEGER,
-    bbox              DOUBLE[4],
+    bbox              DOUBLE[],
     ocr_confidence    DOUBLE,
     extractor_version VARCHAR NOT NULL
 );
@@ -90,7 +178,7 @@ CREATE TABLE IF NOT EXISTS actions (
     number            VARCHAR,
     title             VARCHAR NOT NULL,
     page              INTEGER,
-    bbox              DOUBLE[4],
+    bbox              DOUBLE[],
     pilot             VARCHAR,                  -- fiche cells as printed
     schedule          VARCHAR,
     -- copies of the bridge tables below, written in the same transaction, for fast reading (v_actions)
@@ -107,6 +195,7 @@ CREATE TABLE IF NOT EXISTS action_partners (
     partner_id        VARCHAR NOT NULL,
     role              VARCHAR NOT NULL,         -- pilot | partner
     contract_id       VARCHAR NOT NULL,         -- the action's contract, to count partners per territory fast
+    name              VARCHAR NOT NULL,         -- the partner's name in this action (partners.name: the first)
     PRIMARY KEY (action_id, partner_id)
 );
 
@@ -140,7 +229,7 @@ CREATE TABLE IF NOT EXISTS indicators (
     unit              VARCHAR NOT NULL,
     year              INTEGER,
     page              INTEGER,
-    bbox              DOUBLE[4],
+    bbox              DOUBLE[],
     extractor_version VARCHAR NOT NULL
 );
 
@@ -218,6 +307,7 @@ CREATE TABLE IF NOT EXISTS runs (
     failed            INTEGER,
     status            VARCHAR NOT NULL          -- running | ok | failed | aborted
 );
+
 
 CREATE TABLE IF NOT EXISTS fetches (
     url               VARCHAR PRIMARY KEY,

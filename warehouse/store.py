@@ -21,11 +21,12 @@ from schemas.extraction import ContractExtraction
 
 HERE = Path(__file__).parent
 DEFAULT_DB = Path("warehouse/cls.duckdb")
-WAREHOUSE_VERSION = 5  # bump when a table changes; an older file must be rebuilt (`clsdata run --rebuild`)
-# Tables holding one document's rows, children first (deleted in this order, inserted in reverse).
-DOCUMENT_TABLES = ("pages", "action_years", "action_partners", "action_publics", "action_themes", "axis_themes",
+WAREHOUSE_VERSION = 6  # bump when a table changes; an older file must be rebuilt (`clsdata run --rebuild`)
+# Tables holding one contract's rows (from its reading), children first (deleted in this order, inserted in reverse).
+CONTRACT_TABLES = ("action_years", "action_partners", "action_publics", "action_themes", "axis_themes",
                    "indicators", "governance", "contacts", "actions", "objectives", "axes", "contract_partners",
-                   "contract_publics", "contracts", "documents")
+                   "contract_publics", "contracts")
+TERRITORY_COLUMNS = "territory_id, name, kind, department, region"
 
 
 class WarehouseError(Exception):
@@ -75,7 +76,8 @@ def _views() -> list[Path]:
 
 def slug(text: str) -> str:
     """Stable key from a name: 'Laval Agglomération' -> 'laval-agglomeration'."""
-    folded = "".join(c for c in unicodedata.normalize("NFD", text.lower()) if unicodedata.category(c) != "Mn")
+    lowered = text.lower().replace("œ", "oe").replace("æ", "ae")
+    folded = "".join(c for c in unicodedata.normalize("NFD", lowered) if unicodedata.category(c) != "Mn")
     return re.sub(r"[^a-z0-9]+", "-", folded).strip("-") or "x"
 
 
@@ -110,20 +112,32 @@ def init_schema(con: duckdb.DuckDBPyConnection, db: Path | str = "") -> None:
         _READY.add(identity)
 
 
-def _create_schema(con: duckdb.DuckDBPyConnection, db: Path | str = "") -> None:
-    con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
-    row = con.execute("SELECT value FROM meta WHERE key = 'warehouse_version'").fetchone()
+def check_version(con: duckdb.DuckDBPyConnection, db: Path | str = "") -> None:
+    """A warehouse of another schema version is refused with the way out (it is derived from the documents)."""
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    row = (con.execute("SELECT value FROM meta WHERE key = 'warehouse_version'").fetchone()
+           if "meta" in tables else None)
     if row is None and "documents" in tables or row is not None and int(row[0]) != WAREHOUSE_VERSION:
         found = row[0] if row else "1"
         raise WarehouseError(f"{db}: built with warehouse schema {found}, this clsdata writes schema "
                              f"{WAREHOUSE_VERSION}; rebuild it from the documents with `clsdata run --rebuild`")
+
+
+def _create_schema(con: duckdb.DuckDBPyConnection, db: Path | str = "") -> None:
+    check_version(con, db)
+    con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
     con.execute((HERE / "schema.sql").read_text(encoding="utf-8"))
     con.execute("INSERT OR REPLACE INTO meta VALUES ('warehouse_version', ?)", [str(WAREHOUSE_VERSION)])
     vocab = vocabularies()
     con.execute("DELETE FROM themes")
     con.executemany("INSERT INTO themes VALUES (?, ?, ?, ?)",
                     [(t.code, t.label, t.socle, vocab.socle.get(t.socle or "")) for t in vocab.themes])
+    from warehouse import geo
+
+    try:
+        geo.load_reference(con)
+    except geo.GeoError as exc:
+        raise WarehouseError(str(exc)) from exc
     for view in _views():
         con.execute(view.read_text(encoding="utf-8"))
 
@@ -152,7 +166,7 @@ def connect(db: Path | str = DEFAULT_DB, *, read_only: bool = False,
             if not read_only:
                 init_schema(con, db)
             else:
-                check_version(con, db)
+                _check_readable(con, db)
         except duckdb.Error as exc:
             if is_damage(exc):
                 raise damaged(db, exc) from exc
@@ -162,7 +176,7 @@ def connect(db: Path | str = DEFAULT_DB, *, read_only: bool = False,
         con.close()
 
 
-def check_version(con: duckdb.DuckDBPyConnection, db: Path | str) -> None:
+def _check_readable(con: duckdb.DuckDBPyConnection, db: Path | str) -> None:
     """A warehouse opened read-only: it has clsdata's `meta` and this clsdata's schema version."""
     try:
         row = con.execute("SELECT value FROM meta WHERE key = 'warehouse_version'").fetchone()
@@ -178,33 +192,117 @@ def _bbox(item: Any) -> list[float] | None:
     return None if b is None else [b.x0, b.top, b.x1, b.bottom]
 
 
-def extraction_to_rows(x: ContractExtraction, loaded_at: datetime, origin: str = "machine",
-                       reviewed_by: str | None = None, reviewed_on: Any = None) -> dict[str, list[tuple[Any, ...]]]:
-    """Validated extraction -> rows per table (pure). Territory and partner rows are upserted separately."""
+# --- contracts and their publications (ADR 0011) -----------------------------------------------------------------
+
+def contract_key(x: ContractExtraction) -> str:
+    """The contract a document publishes: its territory and period (the CLS generation when no period is read).
+    Documents whose territory was not read, and overviews, are contracts of their own."""
+    c = x.contract
+    sha = x.document.sha256
+    if c.document_kind == "overview":
+        return f"overview:{sha[:16]}"
+    if not c.territory:
+        return f"unread:{sha[:16]}"
+    tid = slug(c.territory)
+    if c.period_start or c.period_end:
+        return f"{tid}:{c.period_start or '?'}-{c.period_end or '?'}"
+    return f"{tid}:cls{c.generation}" if c.generation else f"{tid}:undated"
+
+
+METHOD_RANK = {"reviewed": 3, "text": 2, "mixed": 1, "ocr": 0}
+
+
+def reading_method(x: ContractExtraction, origin: str) -> tuple[str, int]:
+    """(reviewed | text | mixed | ocr, pages whose words came from OCR)."""
+    ocr = sum(1 for p in x.pages if p.method == "ocr" and p.words)
+    text = sum(1 for p in x.pages if p.method == "text" and p.words)
+    if origin == "reviewed":
+        return "reviewed", ocr
+    return ("text" if ocr == 0 else "ocr" if text == 0 else "mixed"), ocr
+
+
+def _quality(p: dict[str, Any]) -> tuple[Any, ...]:
+    """Higher is better: reviewed gold > text layer > partly OCR > OCR; then completeness: fewer warnings (a
+    reading that contradicts the counts the document declares, or misses its territory), then more axes and
+    actions; then a PDF (pages and boxes for provenance) over a web page; then the document id (a fixed order)."""
+    return (METHOD_RANK[p["reading_method"]], -p["warnings"], p["axes"] + p["actions"],
+            p["media_type"] == "application/pdf", p["document_id"])
+
+
+def _why(a: dict[str, Any], b: dict[str, Any]) -> str:
+    """Why publication `a` ranks above `b`, in words: the first criterion of `_quality` that differs."""
+    if a["reading_method"] != b["reading_method"]:
+        words = {"reviewed": "reviewed gold", "text": "a text layer", "mixed": "partly OCR", "ocr": "OCR"}
+        return f"{words[a['reading_method']]} over {words[b['reading_method']]}"
+    if a["warnings"] != b["warnings"]:
+        return f"fewer warnings ({a['warnings']} against {b['warnings']})"
+    if a["axes"] + a["actions"] != b["axes"] + b["actions"]:
+        return f"more axes and actions ({a['axes']} + {a['actions']} against {b['axes']} + {b['actions']})"
+    if a["media_type"] != b["media_type"]:
+        return "the same reading as a PDF, with pages and boxes for provenance"
+    return "the same reading, first by document id"
+
+
+def _choose(con: duckdb.DuckDBPyConnection, contract_id: str) -> list[dict[str, Any]]:
+    """Rank the contract's publications, record rank, choice and reason; returns them best first."""
+    cur = con.execute("SELECT * FROM publications WHERE contract_id = ?", [contract_id])
+    names = [d[0] for d in cur.description]
+    pubs = sorted((dict(zip(names, r, strict=True)) for r in cur.fetchall()), key=_quality, reverse=True)
+    for i, p in enumerate(pubs):
+        if len(pubs) == 1:
+            reason = "the only publication"
+        elif i == 0:
+            reason = f"chosen: {_why(p, pubs[1])} (against {'/'.join(Path(pubs[1]['path']).parts[-2:])})"
+        else:
+            reason = f"ranked below #{i}, which has {_why(pubs[i - 1], p)}"
+        con.execute("UPDATE publications SET chosen = ?, rank = ?, reason = ? WHERE document_id = ?",
+                    [i == 0, i + 1, reason, p["document_id"]])
+        p["reason"] = reason
+    return pubs
+
+
+def document_rows(x: ContractExtraction, loaded_at: datetime, origin: str = "machine",
+                  reviewed_by: str | None = None, reviewed_on: Any = None) -> dict[str, list[tuple[Any, ...]]]:
+    """The document's own rows (pure): documents, pages, its publication (unranked) and stored extraction."""
+    cid = x.document.sha256
+    method, ocr_pages = reading_method(x, origin)
+    return {
+        "documents": [(cid, x.document.path, x.document.media_type, x.document.pages, x.extractor_version,
+                       x.schema_version, loaded_at, origin, reviewed_by, reviewed_on)],
+        "pages": [(cid, p.page, p.triage, p.reason, p.method, p.ocr_confidence, p.words) for p in x.pages],
+        "publications": [(cid, contract_key(x), x.document.path, x.document.media_type, method, ocr_pages,
+                          len(x.axes), len(x.objectives), len(x.actions), len(x.warnings), False, 0, "")],
+        "extractions": [(cid, x.model_dump_json())],
+    }
+
+
+def extraction_to_rows(x: ContractExtraction, contract_id: str | None = None, publications: int = 1,
+                       reading_reason: str = "the only publication") -> dict[str, list[tuple[Any, ...]]]:
+    """A contract's reading -> its rows per table (pure). Territory and partner rows are upserted separately."""
+    contract_id = contract_id or contract_key(x)
     cid = x.document.sha256
     ver = x.extractor_version
     axis_ids = {a.number: f"{cid}:ax:{i}" for i, a in enumerate(x.axes)}
     objective_ids: dict[tuple[str | None, str], str] = {}
     for i, o in enumerate(x.objectives):
         objective_ids.setdefault((o.axis, o.title), f"{cid}:ob:{i}")
-    rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in (*DOCUMENT_TABLES, "territories", "partners")}
-    rows["documents"].append((cid, x.document.path, x.document.media_type, x.document.pages, ver,
-                              x.schema_version, loaded_at, origin, reviewed_by, reviewed_on))
+    rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in (*CONTRACT_TABLES, "territories", "partners")}
     c = x.contract
     tid = slug(c.territory) if c.territory else None
     if c.territory:
         rows["territories"].append((tid, c.territory, c.territory_kind, c.department, c.region))
     status = "overview" if c.document_kind == "overview" else "current"
-    rows["contracts"].append((cid, cid, c.document_kind, tid, c.territory, c.generation, status, c.period_start,
-                              c.period_end, c.signed_on, c.declared_axes, c.declared_actions,
-                              json.dumps([w.model_dump() for w in x.warnings], ensure_ascii=False), ver))
+    rows["contracts"].append((contract_id, cid, c.document_kind, tid, c.territory, c.generation, status,
+                              c.period_start, c.period_end, c.signed_on, c.declared_axes, c.declared_actions,
+                              json.dumps([w.model_dump() for w in x.warnings], ensure_ascii=False), ver,
+                              publications, reading_reason, len(x.axes), len(x.actions)))
     for i, axis in enumerate(x.axes):
-        rows["axes"].append((f"{cid}:ax:{i}", cid, i, axis.number, axis.title, axis.page, _bbox(axis),
+        rows["axes"].append((f"{cid}:ax:{i}", contract_id, i, axis.number, axis.title, axis.page, _bbox(axis),
                              axis.ocr_confidence, ver))
         rows["axis_themes"].extend((f"{cid}:ax:{i}", t.code, r + 1, t.evidence) for r, t in enumerate(axis.themes))
     for i, o in enumerate(x.objectives):
-        rows["objectives"].append((f"{cid}:ob:{i}", cid, axis_ids.get(o.axis) if o.axis else None, i, o.number,
-                                   o.title, o.page, _bbox(o), o.ocr_confidence, ver))
+        rows["objectives"].append((f"{cid}:ob:{i}", contract_id, axis_ids.get(o.axis) if o.axis else None, i,
+                                   o.number, o.title, o.page, _bbox(o), o.ocr_confidence, ver))
     vocab = vocabularies()
     for i, a in enumerate(x.actions):
         aid = f"{cid}:ac:{i}"
@@ -213,8 +311,8 @@ def extraction_to_rows(x: ContractExtraction, loaded_at: datetime, origin: str =
             oid = next((v for (ax, t), v in objective_ids.items() if t == a.objective), None)
         sheet = a.sheet
         pilot_names = [p for p in dict.fromkeys(a.partners) if p in set(a.pilots)]
-        rows["actions"].append((aid, cid, axis_ids.get(a.axis) if a.axis else None, oid, i, a.number, a.title,
-                                a.page, _bbox(a), sheet.pilot if sheet else None,
+        rows["actions"].append((aid, contract_id, axis_ids.get(a.axis) if a.axis else None, oid, i, a.number,
+                                a.title, a.page, _bbox(a), sheet.pilot if sheet else None,
                                 sheet.schedule if sheet else None, sorted(set(a.years)),
                                 [t.code for t in a.themes], sorted(set(a.publics)),
                                 pilot_names + [p for p in dict.fromkeys(a.partners) if p not in pilot_names],
@@ -223,57 +321,103 @@ def extraction_to_rows(x: ContractExtraction, loaded_at: datetime, origin: str =
         rows["action_themes"].extend((aid, t.code, r + 1, t.evidence) for r, t in enumerate(a.themes))
         rows["action_publics"].extend((aid, p) for p in dict.fromkeys(a.publics))
         pilots = {slug(p) for p in a.pilots}
-        roles: dict[str, str] = {}
+        roles: dict[str, tuple[str, str]] = {}
         for name in a.partners:
             known = vocab.partner(name)
             rows["partners"].append((slug(name), name, known.acronym if known else None,
                                      known.kind if known else None, known is not None))
-            roles.setdefault(slug(name), "pilot" if slug(name) in pilots else "partner")
-        rows["action_partners"].extend((aid, pid, role, cid) for pid, role in roles.items())
+            roles.setdefault(slug(name), ("pilot" if slug(name) in pilots else "partner", name))
+        rows["action_partners"].extend((aid, pid, role, contract_id, name) for pid, (role, name) in roles.items())
     rows["partners"] = list({r[0]: r for r in rows["partners"]}.values())
-    rows["contract_partners"].extend((cid, m.name, m.acronym, m.mentions, m.pages) for m in x.partners)
-    rows["contract_publics"].extend((cid, m.label, m.mentions, m.pages) for m in x.publics)
+    rows["contract_partners"].extend((contract_id, m.name, m.acronym, m.mentions, m.pages) for m in x.partners)
+    rows["contract_publics"].extend((contract_id, m.label, m.mentions, m.pages) for m in x.publics)
     for i, ind in enumerate(x.indicators):
-        rows["indicators"].append((f"{cid}:in:{i}", cid, ind.label, ind.value, ind.unit, ind.year, ind.page,
-                                   _bbox(ind), ver))
-    rows["governance"].extend((cid, g.name, g.acronym, g.pages) for g in x.governance)
-    rows["contacts"].extend({(c.kind, c.value): (cid, c.kind, c.value, c.role, c.page) for c in x.contacts}.values())
-    rows["pages"].extend((cid, p.page, p.triage, p.reason, p.method, p.ocr_confidence, p.words) for p in x.pages)
+        rows["indicators"].append((f"{cid}:in:{i}", contract_id, ind.label, ind.value, ind.unit, ind.year,
+                                   ind.page, _bbox(ind), ver))
+    rows["governance"].extend((contract_id, g.name, g.acronym, g.pages) for g in x.governance)
+    rows["contacts"].extend({(k.kind, k.value): (contract_id, k.kind, k.value, k.role, k.page)
+                             for k in x.contacts}.values())
     return rows
 
 
-def _delete_document(con: duckdb.DuckDBPyConnection, cid: str) -> None:
+def _delete_contract_rows(con: duckdb.DuckDBPyConnection, contract_id: str) -> None:
     for table in ("action_years", "action_publics", "action_themes"):
         con.execute(f"DELETE FROM {table} WHERE action_id IN (SELECT action_id FROM actions WHERE contract_id = ?)",
-                    [cid])
-    con.execute("DELETE FROM axis_themes WHERE axis_id IN (SELECT axis_id FROM axes WHERE contract_id = ?)", [cid])
+                    [contract_id])
+    con.execute("DELETE FROM axis_themes WHERE axis_id IN (SELECT axis_id FROM axes WHERE contract_id = ?)",
+                [contract_id])
     for table in ("action_partners", "indicators", "governance", "contacts", "actions", "objectives", "axes",
                   "contract_partners", "contract_publics", "contracts"):
-        con.execute(f"DELETE FROM {table} WHERE contract_id = ?", [cid])
-    con.execute("DELETE FROM pages WHERE document_id = ?", [cid])
-    con.execute("DELETE FROM documents WHERE document_id = ?", [cid])
+        con.execute(f"DELETE FROM {table} WHERE contract_id = ?", [contract_id])
+
+
+def _materialize(con: duckdb.DuckDBPyConnection, contract_id: str, loaded: str) -> set[str]:
+    """Choose the contract's reading among its publications and make its rows the contract's (they are replaced
+    only when the reading changed or is the document just `loaded`). Returns the ids of partners whose rows
+    may now be unreferenced or named otherwise."""
+    pubs = _choose(con, contract_id)
+    row = con.execute("SELECT document_id FROM contracts WHERE contract_id = ?", [contract_id]).fetchone()
+    if pubs and row is not None and row[0] == pubs[0]["document_id"] and pubs[0]["document_id"] != loaded:
+        con.execute("UPDATE contracts SET publications = ?, reading_reason = ? WHERE contract_id = ?",
+                    [len(pubs), pubs[0]["reason"], contract_id])
+        return set()
+    old_partners = {r[0] for r in con.execute("SELECT DISTINCT partner_id FROM action_partners WHERE contract_id = ?",
+                                              [contract_id]).fetchall()}
+    _delete_contract_rows(con, contract_id)
+    if not pubs:
+        return old_partners
+    stored = con.execute("SELECT extraction FROM extractions WHERE document_id = ?",
+                         [pubs[0]["document_id"]]).fetchone()
+    assert stored is not None, f"publication {pubs[0]['document_id']} has no stored extraction"
+    rows = extraction_to_rows(ContractExtraction.model_validate_json(stored[0]), contract_id, len(pubs),
+                              pubs[0]["reason"])
+    if rows["partners"]:
+        _insert(con, "INSERT OR IGNORE INTO partners", rows["partners"])
+    for table in reversed(CONTRACT_TABLES):
+        if rows[table]:
+            _insert(con, f"INSERT INTO {table}", rows[table])
+    return old_partners | {r[0] for r in rows["partners"]}
+
+
+def _refresh_territory(con: duckdb.DuckDBPyConnection, territory_id: str) -> bool:
+    """The territory's row as its current contract's reading names it (deleted when no contract is left).
+    Returns whether the territory still exists."""
+    row = con.execute("""
+        SELECT c.territory, e.extraction->>'$.contract.territory_kind', e.extraction->>'$.contract.department',
+               e.extraction->>'$.contract.region'
+        FROM contracts c JOIN extractions e ON e.document_id = c.document_id
+        WHERE c.territory_id = ? ORDER BY c.status = 'current' DESC, c.contract_id DESC LIMIT 1""",
+                      [territory_id]).fetchone()
+    if row is None:
+        for table in ("territory_communes", "territory_units", "territories"):
+            con.execute(f"DELETE FROM {table} WHERE territory_id = ?", [territory_id])
+        return False
+    con.execute(f"INSERT OR REPLACE INTO territories ({TERRITORY_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
+                [territory_id, *row])
+    return True
 
 
 def _refresh_status(con: duckdb.DuckDBPyConnection, territory_id: str) -> None:
-    """The territory's contract with the latest period (then signing date, then load) is current; others are
-    superseded. History is kept."""
+    """Supersession is between contracts of different periods: the territory's contract with the latest period
+    (then generation, then signing date) is current, earlier ones are superseded. History is kept."""
     con.execute("""
         UPDATE contracts SET status = CASE WHEN contract_id = (
-            SELECT c.contract_id FROM contracts c JOIN documents d ON d.document_id = c.document_id
+            SELECT c.contract_id FROM contracts c
             WHERE c.territory_id = ? AND c.document_kind = 'contract'
             ORDER BY coalesce(c.period_end, c.period_start, 0) DESC, coalesce(c.period_start, 0) DESC,
-                     coalesce(c.generation, 0) DESC, c.signed_on DESC NULLS LAST, d.loaded_at DESC, c.contract_id
+                     coalesce(c.generation, 0) DESC, c.signed_on DESC NULLS LAST, c.contract_id
             LIMIT 1) THEN 'current' ELSE 'superseded' END
         WHERE territory_id = ? AND document_kind = 'contract'""", [territory_id, territory_id])
 
 
-def _insert(con: duckdb.DuckDBPyConnection, head: str, rows: list[tuple[Any, ...]], batch: int = 250) -> None:
+def _insert(con: duckdb.DuckDBPyConnection, head: str, rows: list[tuple[Any, ...]], batch: int = 250,
+            tail: str = "") -> None:
     """Many rows per statement: DuckDB's executemany runs one statement per row (10x slower here)."""
     width = len(rows[0])
     one = "(" + ", ".join("?" * width) + ")"
     for start in range(0, len(rows), batch):
         chunk = rows[start:start + batch]
-        con.execute(f"{head} VALUES {', '.join([one] * len(chunk))}", [v for row in chunk for v in row])
+        con.execute(f"{head} VALUES {', '.join([one] * len(chunk))}{tail}", [v for row in chunk for v in row])
 
 
 def reviewed_document(con: duckdb.DuckDBPyConnection, sha256: str) -> str | None:
@@ -290,28 +434,57 @@ def reviewed_paths(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def load_extraction(con: duckdb.DuckDBPyConnection, x: ContractExtraction, *, origin: str = "machine",
                     reviewed_by: str | None = None, reviewed_on: Any = None) -> bool:
-    """Replace this document's rows in one transaction; on any error nothing of it changes. A machine load
-    does not overwrite a document whose rows were reviewed (returns False then); a reviewed load does."""
-    if origin == "machine" and reviewed_document(con, x.document.sha256):
+    """Replace this publication in one transaction, then choose its contract's reading again (and that of the
+    contract it published before, if it moved); on any error nothing changes. A machine load does not overwrite
+    a document whose rows were reviewed (returns False then); a reviewed load does."""
+    sha = x.document.sha256
+    if origin == "machine" and reviewed_document(con, sha):
         return False
-    rows = extraction_to_rows(x, datetime.now(), origin, reviewed_by, reviewed_on)
+    rows = document_rows(x, datetime.now(), origin, reviewed_by, reviewed_on)
     con.execute("BEGIN TRANSACTION")
     try:
-        _delete_document(con, x.document.sha256)
+        before = con.execute("SELECT contract_id FROM publications WHERE document_id = ?", [sha]).fetchone()
+        for table, key in (("pages", "document_id"), ("publications", "document_id"),
+                           ("extractions", "document_id"), ("documents", "document_id")):
+            con.execute(f"DELETE FROM {table} WHERE {key} = ?", [sha])
         con.execute("DELETE FROM quarantine WHERE path = ?", [x.document.path])
-        for table in ("territories", "partners"):
-            if rows[table]:
-                _insert(con, f"INSERT OR REPLACE INTO {table}", rows[table])
-        for table in reversed(DOCUMENT_TABLES):
+        for table in ("documents", "pages", "publications", "extractions"):
             if rows[table]:
                 _insert(con, f"INSERT INTO {table}", rows[table])
-        if rows["territories"]:
-            _refresh_status(con, rows["territories"][0][0])
+        contract_ids = list(dict.fromkeys([*([before[0]] if before else []), rows["publications"][0][1]]))
+        territories = _territories_of(con, contract_ids)
+        unreferenced: set[str] = set()
+        for contract_id in contract_ids:
+            unreferenced |= _materialize(con, contract_id, sha)
+        territories |= _territories_of(con, contract_ids)
+        for territory_id in sorted(territories):
+            _refresh_status(con, territory_id)
+            _refresh_territory(con, territory_id)
+        if unreferenced:  # partners of replaced readings: gone when no action names them, else the first
+            # spelling in sort order among the actions that do ("Kar'Ouest" / "Kar’Ouest"), whatever the load order
+            con.execute("DELETE FROM partners WHERE partner_id IN (SELECT unnest(?)) AND partner_id NOT IN "
+                        "(SELECT partner_id FROM action_partners)", [sorted(unreferenced)])
+            con.execute("UPDATE partners SET name = n.name FROM (SELECT partner_id, min(name) AS name "
+                        "FROM action_partners WHERE partner_id IN (SELECT unnest(?)) GROUP BY ALL) n "
+                        "WHERE partners.partner_id = n.partner_id", [sorted(unreferenced)])
+        after_load(con, sorted(territories))
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
     return True
+
+
+def _territories_of(con: duckdb.DuckDBPyConnection, contract_ids: list[str]) -> set[str]:
+    return {r[0] for r in con.execute("SELECT territory_id FROM contracts WHERE contract_id IN (SELECT unnest(?)) "
+                                      "AND territory_id IS NOT NULL", [contract_ids]).fetchall()}
+
+
+def after_load(con: duckdb.DuckDBPyConnection, territory_ids: list[str]) -> None:
+    """Resolve these territories to the official geography (warehouse/geo.py), in the load's transaction."""
+    from warehouse import geo
+
+    geo.resolve(con, territory_ids)
 
 
 def quarantine_document(con: duckdb.DuckDBPyConnection, path: str, sha256: str | None, reason: str,
@@ -426,15 +599,13 @@ def _watchdog(con: duckdb.DuckDBPyConnection, timeout_s: float) -> Iterator[dict
 
 
 def summary(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """One row per loaded document: territory, kind, axes, objectives, actions."""
+    """One row per loaded document (publication): its contract, what it reads, whether it is the reading."""
     cur = con.execute("""
-        SELECT d.path, c.document_kind AS kind, coalesce(c.territory, '-') AS territory,
-               (SELECT count(*) FROM axes x WHERE x.contract_id = c.contract_id) AS axes,
-               (SELECT count(*) FROM objectives o WHERE o.contract_id = c.contract_id) AS objectives,
-               (SELECT count(*) FROM actions a WHERE a.contract_id = c.contract_id) AS actions,
-               json_array_length(c.warnings) AS warnings
-        FROM contracts c JOIN documents d ON d.document_id = c.document_id
-        ORDER BY d.path""")
+        SELECT p.path, c.document_kind AS kind, coalesce(c.territory, '-') AS territory, p.axes, p.objectives,
+               p.actions, p.warnings, p.reading_method AS read_by,
+               CASE WHEN p.chosen THEN 'reading' ELSE 'copy' END AS role, p.contract_id AS contract
+        FROM publications p JOIN contracts c ON c.contract_id = p.contract_id
+        ORDER BY p.contract_id, p.rank""")
     return [d[0] for d in cur.description], cur.fetchall()
 
 
@@ -453,24 +624,60 @@ def quarantined(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
     return con.execute("SELECT path, reason, detail FROM quarantine ORDER BY path").fetchall()
 
 
-EXPORT_TABLES = ("territories", "themes", "partners", "documents", "pages", "contracts", "axes", "axis_themes",
-                 "objectives",
-                 "actions", "action_years", "action_themes", "action_publics", "action_partners", "indicators",
-                 "governance", "contract_partners", "contract_publics", "quarantine")
-EXPORT_VIEWS = ("v_actions", "v_theme_coverage", "v_timeline", "v_partners", "v_socle_gaps")
+EXPORT_TABLES = ("territories", "territory_units", "territory_communes", "themes", "partners", "documents", "pages",
+                 "contracts", "publications", "axes", "axis_themes", "objectives", "actions", "action_years",
+                 "action_themes", "action_publics", "action_partners", "indicators", "governance",
+                 "contract_partners", "contract_publics", "quarantine", "geo_regions", "geo_departements",
+                 "geo_epci", "geo_communes")
+EXPORT_VIEWS = ("v_actions", "v_theme_coverage", "v_timeline", "v_partners", "v_socle_gaps",
+                "v_coverage_by_department", "v_coverage_by_region", "v_actions_per_population",
+                "v_unmatched_contracts")
 PARTITIONED = {"v_actions": "department"}  # Parquet only: one folder per value (Hive style: department_key=53/)
+
+
+def _schema_comments() -> dict[str, dict[str, str]]:
+    """table -> column -> the comment beside it in schema.sql."""
+    out: dict[str, dict[str, str]] = {}
+    table = None
+    for line in (HERE / "schema.sql").read_text(encoding="utf-8").splitlines():
+        if m := re.match(r"CREATE TABLE IF NOT EXISTS (\w+)", line):
+            table = m[1]
+            out[table] = {}
+        elif table and (m := re.match(r"\s+(\w+)\s+[A-Z][A-Z0-9\[\]]*.*?--\s*(.+)$", line)):
+            out[table][m[1]] = m[2].strip()
+    return out
+
+
+def column_meanings() -> dict[str, dict[str, str]]:
+    """What each exported column means: warehouse/columns.yaml, else the comment in schema.sql, else the
+    `common` entry of columns.yaml for that column name. A test keeps every exported column described."""
+    import yaml
+
+    documented = yaml.safe_load((HERE / "columns.yaml").read_text(encoding="utf-8"))
+    comments = _schema_comments()
+    common: dict[str, str] = documented.pop("common")
+    out: dict[str, dict[str, str]] = {}
+    for name in (*EXPORT_TABLES, "contacts", *EXPORT_VIEWS):
+        out[name] = {**{k: v for k, v in common.items()}, **comments.get(name, {}),
+                     **(documented.get(name) or {})}
+    return out
 
 
 def export(db: Path | str, out_dir: Path, fmt: str, *, with_contacts: bool = False) -> list[Path]:
     """Every table and analyst view to `out_dir` as Parquet (v_actions partitioned by département) or CSV with a
-    header; personal data (`contacts`) only when asked. Returns the files and folders written."""
+    header, and `manifest.json` (versions, row counts, files, each column's type and meaning); personal data
+    (`contacts`) only when asked. Lists are Parquet lists (CSV: '[a, b]'); no fixed-size arrays. Returns the
+    files and folders written."""
     if fmt not in ("parquet", "csv"):
         raise WarehouseError(f"unknown export format {fmt!r} (parquet or csv)")
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     names = [*EXPORT_TABLES, *(("contacts",) if with_contacts else ()), *EXPORT_VIEWS]
+    meanings = column_meanings()
+    entries = []
     with connect(db, read_only=True) as con:
         verify(con, db)
+        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
         for name in names:
             partition = PARTITIONED.get(name) if fmt == "parquet" else None
             target = out_dir / (name if partition else f"{name}.{fmt}")
@@ -481,9 +688,30 @@ def export(db: Path | str, out_dir: Path, fmt: str, *, with_contacts: bool = Fal
                 options += f", PARTITION_BY ({partition}_key), OVERWRITE_OR_IGNORE"
             try:
                 con.execute(f"COPY ({source}) TO '{target.as_posix()}' ({options})")
+                columns = con.execute(f"DESCRIBE {name}").fetchall()
+                rows = con.execute(f"SELECT count(*) FROM {name}").fetchone()
             except duckdb.Error as exc:
                 raise WarehouseError(f"{target}: export failed ({str(exc).splitlines()[0]})") from exc
             written.append(target)
+            files = (sorted(p.relative_to(out_dir).as_posix() for p in target.rglob(f"*.{fmt}")) if partition
+                     else [target.name])
+            entries.append({
+                "name": name, "kind": "view" if name in EXPORT_VIEWS else "table", "rows": rows[0] if rows else 0,
+                "files": files, **({"partitioned_by": f"{partition}_key"} if partition else {}),
+                "columns": [{"name": c[0], "type": c[1], "meaning": meanings.get(name, {}).get(c[0], "")}
+                            for c in columns]})
+        extractors = [r[0] for r in con.execute("SELECT DISTINCT extractor_version FROM documents ORDER BY 1"
+                                                ).fetchall()]
+    manifest = {
+        "warehouse": str(db), "warehouse_version": int(meta.get("warehouse_version", 0)),
+        "generation": int(meta.get("generation", 0)), "published_at": meta.get("published_at"),
+        "extractor_versions": extractors, "geo_data": meta.get("geo_version"), "format": fmt,
+        "exported_at": datetime.now().isoformat(timespec="seconds"), "personal_data": with_contacts,
+        "tables": entries,
+    }
+    path = out_dir / "manifest.json"
+    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    written.append(path)
     return written
 
 
@@ -506,6 +734,17 @@ def abort_dead_runs(con: duckdb.DuckDBPyConnection) -> int:
     dead = con.execute("SELECT count(*) FROM runs WHERE status = 'running'").fetchone()
     con.execute("UPDATE runs SET status = 'aborted' WHERE status = 'running'")
     return int(dead[0]) if dead else 0
+
+
+def running_runs(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
+    """Runs recorded 'running' (in a generation left by a killed process), as rows of `runs`."""
+    return con.execute("SELECT * FROM runs WHERE status = 'running'").fetchall()
+
+
+def record_aborted(con: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -> None:
+    """Runs of killed processes (rows of `runs` read from their unpublished generations), recorded 'aborted'."""
+    for row in rows:
+        con.execute("INSERT OR IGNORE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'aborted')", list(row[:8]))
 
 
 def loaded_paths(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, datetime]]:

@@ -23,7 +23,7 @@ def build(db: Path, contracts: int) -> None:
                    2018 + (hash(i) % 9)::INTEGER AS period_start
             FROM range({contracts}) r(i)""")
         con.execute("""
-            INSERT INTO territories
+            INSERT INTO territories (territory_id, name, kind, department, region)
             SELECT DISTINCT territory_id, 'Territoire ' || territory_id,
                    ['commune', 'EPCI', 'agglomération', 'métropole', 'pays'][1 + (hash(territory_id) % 5)::BIGINT],
                    lpad(((hash(territory_id) % 95) + 1)::VARCHAR, 2, '0'), 'Région ' || (hash(territory_id) % 13)
@@ -33,7 +33,11 @@ def build(db: Path, contracts: int) -> None:
                    '1.2', TIMESTAMP '2026-01-01' + INTERVAL (i) SECOND, 'machine', NULL, NULL FROM c""")
         con.execute("""
             INSERT INTO contracts SELECT 'd' || i, 'd' || i, 'contract', territory_id, 'Territoire ' || territory_id,
-                   NULL, 'current', period_start, period_start + 4, NULL, 4, 25, '[]', 'synthetic' FROM c""")
+                   NULL, 'current', period_start, period_start + 4, NULL, 4, 25, '[]', 'synthetic', 1,
+                   'the only publication', 4, 25 FROM c""")
+        con.execute("""
+            INSERT INTO publications SELECT 'd' || i, 'd' || i, 'synthetic/' || i || '.pdf', 'application/pdf',
+                   'text', 0, 4, 12, 25, 0, true, 1, 'the only publication' FROM c""")
         con.execute("""
             UPDATE contracts SET status = 'superseded' WHERE contract_id IN (
                 SELECT contract_id FROM (SELECT contract_id, row_number() OVER (PARTITION BY territory_id
@@ -68,10 +72,24 @@ def build(db: Path, contracts: int) -> None:
         con.execute("""
             INSERT INTO partners SELECT 'p' || k, 'Partenaire ' || k, NULL, 'autre', false FROM range(300) r(k)""")
         con.execute("""
-            INSERT INTO action_partners SELECT action_id, partner_id, min(role), contract_id FROM (
+            INSERT INTO action_partners SELECT action_id, partner_id, min(role), contract_id,
+                   'Partenaire ' || substr(partner_id, 2) FROM (
                 SELECT a.action_id, 'p' || (hash(a.action_id || k) % 300) AS partner_id,
                        CASE WHEN k = 0 THEN 'pilot' ELSE 'partner' END AS role, a.contract_id
                 FROM actions a, range(4) r(k) WHERE k < 2 + hash(a.action_id) % 3) GROUP BY ALL""")
+        # each synthetic territory resolves to one official EPCI (by hash), so the coverage views have work to do
+        con.execute("""
+            CREATE TEMP TABLE te AS SELECT t.territory_id, e.epci, e.name FROM (SELECT territory_id,
+                   hash(territory_id) % (SELECT count(*) FROM geo_epci) AS n FROM territories) t
+            JOIN (SELECT epci, name, row_number() OVER (ORDER BY epci) - 1 AS n FROM geo_epci) e USING (n)""")
+        con.execute("""INSERT INTO territory_units SELECT te.territory_id, 'epci', te.epci, te.name,
+                         (SELECT sum(population) FROM geo_communes g WHERE g.epci = te.epci) FROM te""")
+        con.execute("""INSERT INTO territory_communes SELECT te.territory_id, g.commune, g.name, g.department,
+                         g.region, g.population FROM te JOIN geo_communes g ON g.epci = te.epci""")
+        con.execute("""UPDATE territories SET match_status = 'matched', match_method = 'exact-name',
+                         match_confidence = 0.95, official_name = u.name, official_codes = [u.code],
+                         population = u.population FROM territory_units u
+                         WHERE u.territory_id = territories.territory_id""")
         for column, sql in (
                 ("years", "SELECT action_id, list(year ORDER BY year) AS v FROM action_years GROUP BY ALL"),
                 ("themes", "SELECT action_id, list(theme ORDER BY rank) AS v FROM action_themes GROUP BY ALL"),

@@ -225,4 +225,28 @@ $("#add-axis").addEventListener("click", () => { const n = String(state.tree.axe
 $("#prev-page").addEventListener("click", () => showPage(state.page - 1));
 $("#next-page").addEventListener("click", () => showPage(state.page + 1));
 $("#reviewer").value = localStorage.getItem("clsdata-reviewer") || "";
+loadTerritories();
 loadDocuments();
+
+// Territories: the warehouse's official matches; a reviewer chooses the units of an ambiguous or missing one.
+async function loadTerritories() {
+  const items = await (await fetch("/api/territories")).json();
+  $("#territory-list").replaceChildren(...items.map((t) => {
+    const input = el("input", { class: "codes", "data-territory": t.territory_id, placeholder: "epci:SIREN, commune:INSEE",
+      value: (t.choice || t.codes.map((c) => (/^\d{9}$/.test(c) ? `epci:${c}` : `commune:${c}`))).join(", ") });
+    const pick = t.candidates.length ? el("select", { class: "candidate", onchange: (e) => { input.value = e.target.value; } },
+      el("option", { value: "" }, "candidats…"), ...t.candidates.map((c) => el("option", { value: c.code }, c.label))) : "";
+    const note = el("span", { class: "problem", role: "status" });
+    const save = el("button", { class: "save-territory", onclick: async () => {
+      const body = { codes: parseList(input.value), reviewer: $("#reviewer").value, note: null };
+      const res = await fetch(`/api/territories/${encodeURIComponent(t.territory_id)}`,
+        { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+      const got = await res.json();
+      note.className = res.ok ? "saved" : "problem";
+      note.textContent = res.ok ? `enregistré (${got.applies === "from the next run" ? "au prochain run" : got.applies})`
+        : Object.values(got.problems || { error: got.detail }).join(" ; ");
+    } }, "Choisir");
+    return el("li", { "data-territory": t.territory_id }, t.name, el("span", { class: `status ${t.status}` }, t.status),
+      el("span", { class: "reason" }, t.official_name || t.reason || ""), pick, input, save, note);
+  }));
+}
