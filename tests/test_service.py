@@ -203,11 +203,14 @@ def test_the_deployments_flow_refuses_while_another_holds_the_lock(prefect_harne
             await runner.add_deployment(dep)
             flow_run = await run_deployment(f"clsdata-ingest/{dep.name}", timeout=0)
             await runner.execute_flow_run(flow_run.id)
+            from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
             async with get_client() as client:
                 done = await client.read_flow_run(flow_run.id)
-                logs = await client.read_logs(limit=200, offset=0)  # limit=None: 422 from 3.8.8
+                logs = await client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run.id])),
+                                              limit=200, offset=0)  # limit=None: a 422 from Prefect 3.8.8
             assert done.state is not None
-            return str(done.state.type.value), " ".join(log.message for log in logs if log.flow_run_id == flow_run.id)
+            return str(done.state.type.value), " ".join([done.state.message or "", *(log.message for log in logs)])
 
         state, logs = asyncio.run(scenario())
     assert state == "FAILED" and HOLDER in logs
