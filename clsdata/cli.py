@@ -13,15 +13,41 @@ from typing import Any
 import click
 import yaml
 
+from clsdata.settings import Settings, SettingsError
+from clsdata.settings import load as load_settings
 from pipeline import errors
 
-DB_OPTION = click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path("warehouse/cls.duckdb"),
-                         show_default=True, help="DuckDB warehouse file.")
+DB_OPTION = click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                         help="DuckDB warehouse file.  [default: $CLSDATA_DB or warehouse/cls.duckdb]")
 
 
 def _fail(message: str) -> None:
     click.echo(f"clsdata: {message}", err=True)
     sys.exit(2)
+
+
+def _settings(**overrides: Any) -> Settings:
+    """The environment's settings with the command's options on top; a bad variable is one line, exit 2."""
+    try:
+        return load_settings(**overrides)
+    except SettingsError as exc:
+        _fail(str(exc))
+        raise  # unreachable
+
+
+def _check_rules() -> None:
+    from pipeline.rules import RuleFileError, check_rules
+
+    try:
+        check_rules()
+    except RuleFileError as exc:
+        _fail(str(exc))
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    from clsdata.service import Stop
+
+    raise Stop(f"signal {signum}")
 
 
 def _table(columns: list[str], rows: list[tuple[Any, ...]]) -> str:
@@ -58,6 +84,8 @@ def extract(path: Path, fmt: str) -> None:
     """
     from pipeline.extract import file_to_extraction
 
+    _settings()
+    _check_rules()
     try:
         result = file_to_extraction(path)
     except errors.DocumentError as exc:
@@ -92,56 +120,77 @@ def extract(path: Path, fmt: str) -> None:
 @click.option("--registry", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Sources registry (sources.yaml): publications by URL or path, and an inbox folder.")
 @DB_OPTION
-@click.option("--raw", "raw_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("raw"),
-              show_default=True, help="Content-addressed store of downloaded files.")
-@click.option("--workers", type=int, default=1, show_default=True,
-              help="Extraction processes: >1 starts a local Dask cluster of that many worker processes.")
+@click.option("--raw", "raw_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Content-addressed store of downloaded files.  [default: $CLSDATA_RAW_DIR or raw]")
+@click.option("--workers", type=int, default=None,
+              help="Extraction processes: >1 starts a local Dask cluster of that many worker processes.  "
+                   "[default: $CLSDATA_WORKERS or 1]")
 @click.option("--dask-address", default=None, help="Run extraction on an existing Dask cluster (tcp://host:8786).")
-@click.option("--wait", type=float, default=0.0, show_default=True,
-              help="Seconds to wait when another run holds the warehouse.")
-@click.option("--force", is_flag=True, help="Extract every document again, changed or not.")
-@click.option("--rebuild", is_flag=True, help="Build the warehouse anew from the documents (the old one stays "
-                                              "readable until the new one is published).")
-def run(sources: tuple[Path, ...], registry: Path | None, db: Path, raw_dir: Path, workers: int,
-        dask_address: str | None, wait: float, force: bool, rebuild: bool) -> None:
-    """Run the ingest flow (Prefect): new and changed documents are extracted and loaded, the rest is left alone.
+@click.option("--wait", type=float, default=None,
+              help="Seconds to wait when another run holds the warehouse.  [default: 0]")
+@click.option("--force", is_flag=True, default=None, help="Extract every document again, changed or not.")
+@click.option("--rebuild", is_flag=True, default=None,
+              help="Build the warehouse anew from the documents (the old one stays readable until the new one is "
+                   "published).")
+def run(sources: tuple[Path, ...], registry: Path | None, db: Path | None, raw_dir: Path | None,
+        workers: int | None, dask_address: str | None, wait: float | None, force: bool | None,
+        rebuild: bool | None) -> None:
+    """Ingest: new and changed documents are extracted and loaded, the rest is left alone.
 
-    Without PREFECT_API_URL, Prefect starts a temporary local server for the run. Exit status: 0 when
-    every document was loaded, unchanged or quarantined (with its reason); 1 when a document failed for
-    another reason; 2 on bad arguments or a busy warehouse.
+    The plan (each file's sha256 against the warehouse) comes first: when nothing changed, the run says so
+    and is recorded at once, without Prefect. Otherwise extraction runs in a Prefect flow; without
+    PREFECT_API_URL a temporary local server starts for the run. Ctrl+C stops the run (recorded 'aborted').
+    Exit status: 0 when every document was loaded, unchanged or quarantined (with its reason); 1 when a
+    document failed for another reason; 2 on bad arguments, settings or registry, a busy or damaged
+    warehouse; 130 when interrupted.
 
     \b
     Example:
       clsdata run --source fixtures --db warehouse/cls.duckdb
       clsdata run --registry sources.yaml --workers 2
     """
-    if not sources and registry is None:
-        sources = (Path("fixtures"),)
-    missing = [s for s in (*sources, *([registry] if registry else [])) if not s.exists()]
+    import signal
+
+    from clsdata import service
+    from pipeline.rules import RuleFileError
+    from pipeline.sources import RegistryError
+    from warehouse import store
+    from warehouse.lock import WarehouseBusy
+
+    settings = _settings(sources=tuple(sources) or None, registry=registry, db=db, raw_dir=raw_dir,
+                         workers=workers, dask_address=dask_address, wait=wait, force=force, rebuild=rebuild)
+    if not settings.sources and settings.registry is None:
+        settings = settings.model_copy(update={"sources": (Path("fixtures"),)})
+    missing = [s for s in (*settings.sources, *([settings.registry] if settings.registry else []))
+               if not os.path.lexists(s)]
     if missing:
         _fail(f"{missing[0]}: {errors.MISSING}")
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    from flows.ingest import ingest, task_runner
-    from pipeline.sources import RegistryError, registry_to_sources
-    from warehouse import generations, store
-    from warehouse.lock import WarehouseBusy, run_lock
 
-    if registry is not None:
-        try:
-            registry_to_sources(registry)
-        except RegistryError as exc:
-            _fail(str(exc))
+    def extractor(jobs: list[Any]) -> Any:
+        os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+        from flows.ingest import prefect_extractor
+
+        return prefect_extractor(settings.workers, settings.dask_address)(jobs)
+
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        with run_lock(db, wait):
-            if not rebuild:
-                generations.check(db)  # this clsdata's schema, before any document is read (read-only)
-            flow = ingest.with_options(task_runner=task_runner(workers, dask_address))
-            result = flow([str(s) for s in sources], str(db), str(registry) if registry else None, str(raw_dir),
-                          force, rebuild)
-    except (WarehouseBusy, store.WarehouseError) as exc:
+        result = service.run_ingest(settings, extractor=extractor)
+    except (WarehouseBusy, store.WarehouseError, RegistryError, RuleFileError) as exc:
         _fail(str(exc))
         return
-    with store.connect(db, read_only=True) as con:
+    except (KeyboardInterrupt, service.Stop) as exc:
+        why = "interrupted (Ctrl+C)" if isinstance(exc, KeyboardInterrupt) else f"stopped ({exc})"
+        click.echo(f"clsdata: run {why}: recorded 'aborted' in {settings.db}; what it loaded is kept", err=True)
+        sys.exit(130)
+    db_path = settings.db
+    if result.aborted_before:
+        click.echo(f"{result.aborted_before} earlier run(s) found 'running' (their process died): recorded 'aborted'")
+    for path in result.missing:
+        click.echo(f"source gone: {path} (loaded before, its file is no longer there; its rows are kept)")
+    if result.nothing_changed:
+        click.echo(f"this run: {result.line()} (nothing changed: no extraction)")
+        return
+    with store.connect(db_path, read_only=True) as con:
         columns, rows = store.summary(con)
         unread = store.pages_not_from_text(con, result.loaded)
     click.echo("")
@@ -155,7 +204,7 @@ def run(sources: tuple[Path, ...], registry: Path | None, db: Path, raw_dir: Pat
     totals = [sum(r[i] for r in readings) for i in (3, 4, 5)]
     click.echo(f"\n{len(rows)} documents publishing {len(readings)} contracts "
                f"({len({r[2] for r in readings if r[1] == 'contract'})} territories): {totals[0]} axes, "
-               f"{totals[1]} objectives, {totals[2]} actions read from each contract's best publication in {db}")
+               f"{totals[1]} objectives, {totals[2]} actions read from each contract's best publication in {db_path}")
     for path in result.needs_review:
         click.echo(f"needs review again: {path} (its bytes changed since its gold was reviewed)")
     for title, items in (("quarantined", result.quarantined), ("failed", result.failed)):
@@ -163,8 +212,7 @@ def run(sources: tuple[Path, ...], registry: Path | None, db: Path, raw_dir: Pat
             click.echo(f"\n{title} in this run ({len(items)}):")
             for _, reason in items:
                 click.echo(f"  {reason}")
-    click.echo(f"this run: {result.line()}" + (" (nothing changed: no extraction)" if not
-                                                 (result.loaded or result.quarantined or result.failed) else ""))
+    click.echo(f"this run: {result.line()}")
     if result.failed:
         sys.exit(1)
 
@@ -172,8 +220,9 @@ def run(sources: tuple[Path, ...], registry: Path | None, db: Path, raw_dir: Pat
 @main.command()
 @DB_OPTION
 @click.option("--runs", "limit", type=int, default=10, show_default=True, help="How many recent runs to show.")
-def status(db: Path, limit: int) -> None:
-    """Show the last runs, the quarantine and the contracts without an official territory.
+def status(db: Path | None, limit: int) -> None:
+    """Show the last runs, the quarantine, the contracts without an official territory and the sources whose
+    files are gone (the warehouse is verified first: a damaged file is one line naming --rebuild).
 
     \b
     Example:
@@ -181,10 +230,13 @@ def status(db: Path, limit: int) -> None:
     """
     from warehouse import geo, store
 
+    db = _settings(db=db).db
     try:
         with store.connect(db, read_only=True) as con:
+            store.verify(con, db)
             columns, rows = store.last_runs(con, limit)
             quarantine = store.quarantined(con)
+            gone = store.missing_sources(con)
             unresolved = geo.unresolved(con)
     except store.WarehouseError as exc:
         _fail(str(exc))
@@ -199,6 +251,10 @@ def status(db: Path, limit: int) -> None:
         click.echo(f"  {contract_id}: {match}: {reason}")
         for candidate in candidates or []:
             click.echo(f"      candidate {candidate}")
+    if gone:
+        click.echo(f"\nsources gone ({len(gone)}; loaded before, their files are no longer there, rows kept):")
+        for path, contract_status, noticed in gone:
+            click.echo(f"  {path}: contract {contract_status}, missing since {noticed:%Y-%m-%d %H:%M}")
 
 
 @main.command()
@@ -209,33 +265,85 @@ def status(db: Path, limit: int) -> None:
 @DB_OPTION
 @click.option("--cron", default="0 6 * * 1", show_default=True, help="Schedule (cron), default Mondays 06:00.")
 @click.option("--timezone", default="Europe/Paris", show_default=True)
-@click.option("--name", default="weekly", show_default=True, help="Deployment name.")
-def serve(sources: tuple[Path, ...], registry: Path | None, db: Path, cron: str, timezone: str, name: str) -> None:
-    """Serve the ingest flow as a scheduled Prefect deployment (runs until stopped).
+@click.option("--name", default="serve-weekly", show_default=True,
+              help="Deployment name (prefect.yaml's work-pool deployment is `weekly`: the two never replace "
+                   "each other).")
+def serve(sources: tuple[Path, ...], registry: Path | None, db: Path | None, cron: str, timezone: str,
+          name: str) -> None:
+    """Serve the ingest flow as a scheduled Prefect deployment clsdata-ingest/serve-weekly (runs until stopped).
 
-    Needs a Prefect server (PREFECT_API_URL), e.g. `prefect server start` in another shell. For work pools,
-    see prefect.yaml (`prefect deploy`).
+    Needs a Prefect server (PREFECT_API_URL), e.g. `prefect server start` in another shell. Paths are made
+    absolute here, so runs find the same files and warehouse whatever their directory. Each run goes through
+    the ingest service (the run lock: a run meeting another fails naming it). For work pools, see prefect.yaml.
 
     \b
     Example:
       clsdata serve --registry sources.yaml --cron "0 6 * * 1" --timezone Europe/Paris
     """
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    settings = _settings(sources=tuple(sources) or None, registry=registry, db=db)
+    if not settings.sources and settings.registry is None:
+        settings = settings.model_copy(update={"sources": (Path("fixtures"),)})
+    settings = settings.resolve()
+    _check_rules()
+    if settings.registry is not None:
+        from pipeline.sources import RegistryError, registry_to_sources
+
+        try:
+            registry_to_sources(settings.registry)
+        except RegistryError as exc:
+            _fail(str(exc))
+    if not os.environ.get("PREFECT_API_URL"):
+        _fail("PREFECT_API_URL is not set: start a server (`prefect server start`) and export "
+              "PREFECT_API_URL=http://127.0.0.1:4200/api")
     from prefect import serve as prefect_serve
 
     from flows.ingest import deployment
 
-    if not sources and registry is None:
-        sources = (Path("fixtures"),)
-    prefect_serve(deployment([str(s) for s in sources], str(db), str(registry) if registry else None, cron,
-                             timezone, name))
+    prefect_serve(deployment([str(s) for s in settings.sources], str(settings.db),
+                             str(settings.registry) if settings.registry else None, cron, timezone, name))
+
+
+@main.command()
+@click.option("--file", "prefect_yaml", type=click.Path(dir_okay=False, path_type=Path), default=Path("prefect.yaml"),
+              show_default=True, help="The Prefect project file whose deployments to register.")
+def deploy(prefect_yaml: Path) -> None:
+    """Register prefect.yaml's deployments (clsdata-ingest/weekly) and create their work pool if missing.
+
+    What `prefect deploy --all` does, through Prefect's Python client: Prefect 3.8.8's CLI ends that command
+    with a 422 from its own server (ADR 0013). Runs work in the folder of prefect.yaml. Needs PREFECT_API_URL.
+
+    \b
+    Example:
+      clsdata deploy && prefect worker start --pool clsdata
+    """
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    if not os.environ.get("PREFECT_API_URL"):
+        _fail("PREFECT_API_URL is not set: start a server (`prefect server start`) and export "
+              "PREFECT_API_URL=http://127.0.0.1:4200/api")
+    _check_rules()
+    from flows.deploy import DeployError
+    from flows.deploy import deploy as deploy_yaml
+
+    try:
+        names = deploy_yaml(prefect_yaml)
+    except DeployError as exc:
+        _fail(str(exc))
+        return
+    for name in names:
+        click.echo(f"deployed {name} (work pool and schedule from {prefect_yaml}; runs in "
+                   f"{prefect_yaml.resolve().parent})")
 
 
 @main.command()
 @click.argument("sql")
 @DB_OPTION
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-def query(sql: str, db: Path, fmt: str) -> None:
-    """Run one read-only SQL query on the warehouse.
+def query(sql: str, db: Path | None, fmt: str) -> None:
+    """Run one read-only SQL statement (a SELECT) on the warehouse, and only on it.
+
+    No other file, no network, no extension, no setting can be reached from the query; it stops after
+    CLSDATA_QUERY_TIMEOUT seconds (60) or at CLSDATA_QUERY_MEMORY_MB (2048) with a message; Ctrl+C stops it.
 
     \b
     Example:
@@ -244,11 +352,16 @@ def query(sql: str, db: Path, fmt: str) -> None:
     from warehouse import store
     from warehouse.store import WarehouseError
 
+    settings = _settings(db=db)
     try:
-        columns, rows = store.query(db, sql)
+        columns, rows = store.query(settings.db, sql, timeout_s=settings.query_timeout,
+                                    memory_mb=settings.query_memory_mb)
     except WarehouseError as exc:
         _fail(str(exc))
         return
+    except KeyboardInterrupt:
+        click.echo("clsdata: query interrupted (Ctrl+C)", err=True)
+        sys.exit(130)
     if fmt == "table":
         click.echo(_table(columns, rows))
     elif fmt == "csv":
@@ -267,7 +380,7 @@ def query(sql: str, db: Path, fmt: str) -> None:
 @DB_OPTION
 @click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True)
 @click.option("--with-contacts", is_flag=True, help="Also export `contacts` (names, e-mails, phone numbers).")
-def export_cmd(out_dir: Path, db: Path, fmt: str, with_contacts: bool) -> None:
+def export_cmd(out_dir: Path, db: Path | None, fmt: str, with_contacts: bool) -> None:
     """Export every table and analyst view (Parquet, v_actions partitioned by département; or CSV).
 
     Personal data (the `contacts` table) is left out unless --with-contacts is given.
@@ -278,6 +391,7 @@ def export_cmd(out_dir: Path, db: Path, fmt: str, with_contacts: bool) -> None:
     """
     from warehouse import store
 
+    db = _settings(db=db).db
     try:
         written = store.export(db, out_dir, fmt, with_contacts=with_contacts)
     except store.WarehouseError as exc:
@@ -289,7 +403,7 @@ def export_cmd(out_dir: Path, db: Path, fmt: str, with_contacts: bool) -> None:
 @main.command()
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
 @DB_OPTION
-def report(out_dir: Path, db: Path) -> None:
+def report(out_dir: Path, db: Path | None) -> None:
     """Write a static HTML report of the warehouse (open OUT_DIR/index.html in any browser; no server).
 
     National coverage by région, ARS socle gaps by territory, actions per year and theme, and one page per
@@ -303,7 +417,7 @@ def report(out_dir: Path, db: Path) -> None:
     from warehouse import store
 
     try:
-        written = warehouse_to_report(db, out_dir)
+        written = warehouse_to_report(_settings(db=db).db, out_dir)
     except store.WarehouseError as exc:
         _fail(str(exc))
         return
@@ -316,7 +430,7 @@ def report(out_dir: Path, db: Path) -> None:
 @click.option("--port", type=int, default=8765, show_default=True)
 @DB_OPTION
 @click.pass_context
-def review(ctx: click.Context, fixtures_dir: Path, port: int, db: Path) -> None:
+def review(ctx: click.Context, fixtures_dir: Path, port: int, db: Path | None) -> None:
     """Serve the review page on 127.0.0.1 (correct extraction fixtures in a browser; saving writes gold.yaml).
 
     \b
@@ -336,7 +450,9 @@ def review(ctx: click.Context, fixtures_dir: Path, port: int, db: Path) -> None:
     from review.app import create_app
 
     click.echo(f"clsdata review: http://127.0.0.1:{port} (Ctrl+C to stop)")
-    uvicorn.run(create_app(fixtures_dir, db), host="127.0.0.1", port=port, log_level="warning")
+    settings = _settings(db=db)
+    uvicorn.run(create_app(fixtures_dir, settings.db, max_body_kb=settings.review_max_body_kb), host="127.0.0.1",
+                port=port, log_level="warning")
 
 
 def _fixture(ctx: click.Context, slug: str) -> tuple[Path, Path]:
@@ -379,7 +495,8 @@ def review_diff(ctx: click.Context, slug: str) -> None:
 @click.argument("slug")
 @DB_OPTION
 @click.pass_context
-def review_apply(ctx: click.Context, slug: str, db: Path) -> None:
+@click.option("--wait", type=float, default=None, help="Seconds to wait when a run holds the warehouse.")
+def review_apply(ctx: click.Context, slug: str, db: Path | None, wait: float | None) -> None:
     """Load a fixture's reviewed gold into the warehouse in place of the machine's items (origin 'reviewed').
 
     A later run does not overwrite them unless the document's bytes change.
@@ -390,11 +507,15 @@ def review_apply(ctx: click.Context, slug: str, db: Path) -> None:
     """
     import yaml as pyyaml
 
+    from clsdata import service
     from pipeline.extract import file_to_extraction
     from review.apply import gold_to_extraction
     from schemas.gold import Gold, review_status
     from warehouse import store
+    from warehouse.lock import WarehouseBusy
 
+    settings = _settings(db=db, wait=wait)
+    _check_rules()
     folder, source = _fixture(ctx, slug)
     if review_status(folder) != "reviewed":
         _fail(f"{folder}: the gold is not marked reviewed (review it first: clsdata review)")
@@ -405,17 +526,12 @@ def review_apply(ctx: click.Context, slug: str, db: Path) -> None:
         _fail(exc.one_line())
         return
     reviewed = gold_to_extraction(Gold.from_file(folder / "gold.yaml"), machine, str(provenance["reviewer"]))
-    from warehouse import generations
-    from warehouse.lock import WarehouseBusy, run_lock
-
-    try:  # a new generation, published atomically (readers are never refused; ADR 0012)
-        with run_lock(db), generations.writer(db) as con:
-            store.load_extraction(con, reviewed, origin="reviewed", reviewed_by=str(provenance["reviewer"]),
-                                  reviewed_on=provenance.get("reviewed_on"))
-    except (WarehouseBusy, store.WarehouseError) as exc:
+    try:
+        service.apply_review(settings, reviewed, str(provenance["reviewer"]), provenance.get("reviewed_on"))
+    except (store.WarehouseError, WarehouseBusy) as exc:
         _fail(str(exc))
     click.echo(f"{slug}: {len(reviewed.axes)} axes, {len(reviewed.actions)} actions loaded as reviewed by "
-               f"{provenance['reviewer']} into {db}")
+               f"{provenance['reviewer']} into {settings.db}")
 
 
 @main.command()

@@ -1,24 +1,32 @@
-"""The ingest flow: sources -> (download) -> plan (what changed) -> extract (parallel) -> load, one by one.
+"""Prefect over the ingest service (clsdata/service.py): thin adapters, and the only place importing prefect.
 
-Thin orchestration over library functions:
-- registry entries with a URL are downloaded into the content-addressed raw store (I/O task, retried);
-- a document is extracted only when its bytes or the extractor version changed (a no-change run extracts
-  nothing and says so); extraction results are cached by Prefect on (sha256, extractor version);
-- extraction runs on the flow's task runner (threads by default, Dask with `task_runner=`), loading stays in
-  the flow's process (one DuckDB writer, one transaction per document);
-- a run holds the warehouse's run lock (the caller's `warehouse.lock.run_lock`), is recorded in `runs`, and
-  logs one JSON object per event, keyed by the document's sha256;
-- a run writes a new generation of the warehouse and publishes it atomically at its end
-  (`warehouse.generations.begin` / `publish`, ADR 0012): readers never see it half-way and never block it.
+- `ingest`: the deployment's flow (prefect.yaml's `weekly` on a work pool, `clsdata serve`'s `serve-weekly`).
+  It builds Settings from its parameters and the environment, paths resolved from the flow run's working
+  directory (the repository: prefect.yaml's deployment records where `prefect deploy` ran), and calls
+  `run_ingest` with extraction on the flow's task runner. The service takes the run lock: a scheduled run
+  that meets a manual run fails with the holder named, writing nothing.
+- `prefect_extractor`: what `clsdata run` hands the service. The service plans first; only when documents
+  must be extracted does it call this, which starts Prefect then (a temporary local server when
+  PREFECT_API_URL is unset, killed with its parent even on SIGKILL) and runs the flow `clsdata-extract`.
+- `task_runner`: threads, a local Dask cluster, or an existing one; Dask workers are warmed (the extraction
+  stack imported, spaCy's model loaded) before their first task.
+- extraction results are cached by Prefect on (sha256, extractor version, code fingerprint).
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import json
 import os
-import uuid
-from dataclasses import dataclass, field
+import queue
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -28,39 +36,16 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.context import FlowRunContext  # noqa: E402
 
+from clsdata import settings as clsdata_settings  # noqa: E402
+from clsdata.service import Extractor, Job, Result, RunSummary, run_ingest  # noqa: E402
 from pipeline import EXTRACTOR_VERSION, errors  # noqa: E402
 from pipeline.extract import file_to_extraction  # noqa: E402
-from pipeline.fetch import url_to_raw  # noqa: E402
-from pipeline.sources import registry_to_sources, sources_to_files  # noqa: E402
 from schemas.extraction import ContractExtraction  # noqa: E402
-from warehouse import generations, store  # noqa: E402
 
-DEFAULT_RAW = Path("raw")
-
-
-@dataclass
-class RunSummary:
-    run_id: str = ""
-    loaded: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    needs_review: list[str] = field(default_factory=list)  # reviewed documents republished with new bytes
-    quarantined: list[tuple[str, str]] = field(default_factory=list)  # (path, one-line reason)
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (path, error): not the document's fault
-
-    def line(self) -> str:
-        return (f"{len(self.loaded)} loaded, {len(self.unchanged)} unchanged, {len(self.quarantined)} quarantined, "
-                f"{len(self.failed)} failed")
-
-
-def _log(event: str, **fields: Any) -> None:
-    get_run_logger().info(json.dumps({"event": event, **fields}, ensure_ascii=False, default=str))
-
-
-def _sha256(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
+__all__ = ["RunSummary", "code_fingerprint", "deployment", "ingest", "prefect_extractor", "prune_extraction_cache",
+           "task_runner"]
+POOL_DEPLOYMENT = "weekly"  # prefect.yaml, on the work pool `clsdata`
+SERVE_DEPLOYMENT = "serve-weekly"  # clsdata serve (distinct: one never replaces the other)
 
 
 @cache
@@ -93,27 +78,57 @@ def prune_extraction_cache() -> int:
     return len(stale)
 
 
-def task_runner(workers: int = 0, dask_address: str | None = None) -> Any:
-    """Threads in this process (default), a local Dask cluster of `workers` processes, or an existing cluster."""
-    if dask_address or workers > 1:
-        from prefect_dask import DaskTaskRunner
+# --- Dask: warm workers --------------------------------------------------------------------------------------
 
+def _warm_plugin() -> Any:
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    class WarmUp(WorkerPlugin):  # type: ignore[misc]
+        """Runs on every worker of the cluster (present and future) before it takes a task: imports the
+        extraction stack and loads spaCy's model once (~60 s of a cold worker's first task otherwise)."""
+
+        name = "clsdata-warm-up"
+
+        def setup(self, worker: Any) -> None:
+            from pipeline.extract import warm_up
+
+            warm_up()
+
+    return WarmUp()
+
+
+def _dask_runner_class() -> Any:
+    from prefect_dask import DaskTaskRunner
+
+    class WarmDaskTaskRunner(DaskTaskRunner):  # type: ignore[misc]
+        """Prefect's DaskTaskRunner whose client registers the warm-up plugin on the cluster first."""
+
+        @property
+        def client(self) -> Any:
+            fresh = self._client is None
+            client = super().client
+            if fresh:
+                client.register_plugin(_warm_plugin(), name="clsdata-warm-up")
+            return client
+
+    return WarmDaskTaskRunner
+
+
+def task_runner(workers: int = 0, dask_address: str | None = None) -> Any:
+    """Threads in this process (default), a local Dask cluster of `workers` processes, or an existing cluster;
+    Dask workers are warmed before their first task."""
+    if dask_address or workers > 1:
+        runner = _dask_runner_class()
         if dask_address:
-            return DaskTaskRunner(address=dask_address)
-        return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
-                                              "dashboard_address": None})
+            return runner(address=dask_address)
+        return runner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
+                                      "dashboard_address": None})
     from prefect.task_runners import ThreadPoolTaskRunner
 
     return ThreadPoolTaskRunner(max_workers=max(workers, 1))
 
 
-@task(name="fetch-source", task_run_name="fetch {url}", retries=2, retry_delay_seconds=[2, 10])
-def fetch_source(url: str, raw_dir: str, previous: dict[str, Any] | None) -> Any:
-    try:
-        return url_to_raw(url, Path(raw_dir), previous)
-    except errors.DocumentError as exc:
-        return exc
-
+# --- tasks and flows -----------------------------------------------------------------------------------------
 
 @task(name="extract-document", task_run_name="extract {path}", cache_key_fn=_extraction_cache_key,
       persist_result=True)
@@ -124,137 +139,161 @@ def extract_document(path: str, sha256: str) -> ContractExtraction | errors.Docu
         return exc
 
 
-@task(name="load-document", task_run_name="load {extraction.document.path}", retries=2, retry_delay_seconds=1)
-def load_document(db: str, extraction: ContractExtraction) -> bool:
-    """False when the document's rows come from reviewed gold: a machine re-run does not overwrite them."""
-    with store.connect(db) as con:
-        return store.load_extraction(con, extraction)
+def submit_extractions(jobs: list[Job]) -> Iterator[tuple[Job, Result]]:
+    """Inside a flow: every job submitted to the flow's task runner; results yielded in the jobs' order (the
+    warehouse is the same whatever the runner)."""
+    futures = [extract_document.submit(str(path), sha) for path, sha in jobs]
+    for job, future in zip(jobs, futures, strict=True):
+        try:
+            yield job, future.result()
+        except Exception as exc:  # the task itself failed (a worker died, a bug): not the document's fault
+            yield job, exc
 
 
-@task(name="quarantine-document", task_run_name="quarantine {error.path}", retries=2, retry_delay_seconds=1)
-def quarantine_document(db: str, error: errors.DocumentError, sha256: str | None) -> None:
-    with store.connect(db) as con:
-        store.quarantine_document(con, error.path, sha256, error.reason, error.detail, EXTRACTOR_VERSION)
+def _events() -> Any:
+    logger = get_run_logger()
 
+    def emit(event: str, **fields: Any) -> None:
+        logger.info(json.dumps({"event": event, **fields}, ensure_ascii=False, default=str))
 
-def _discover(sources: list[str], registry: str | None, raw_dir: str, db: str,
-              summary: RunSummary) -> list[Path]:
-    """Local files, the registry's local paths and inbox, and its URLs downloaded (quarantined on failure)."""
-    paths = [Path(s) for s in sources]
-    urls: list[str] = []
-    if registry:
-        reg = registry_to_sources(Path(registry))
-        paths += [s.path for s in reg.sources if s.path is not None]
-        if reg.inbox is not None:
-            reg.inbox.mkdir(parents=True, exist_ok=True)
-            paths.append(reg.inbox)
-        urls = [s.url for s in reg.sources if s.url is not None]
-    files = sources_to_files(paths)
-    if urls:
-        with store.connect(db) as con:
-            previous = {u: store.fetch_state(con, u) for u in urls}
-        futures = [fetch_source.submit(u, raw_dir, previous[u]) for u in urls]
-        for url, future in zip(urls, futures, strict=True):
-            got = future.result()
-            if isinstance(got, errors.DocumentError):
-                quarantine_document(db, got, None)
-                summary.quarantined.append((url, got.one_line()))
-                _log("quarantined", url=url, reason=got.reason, detail=got.detail)
-                continue
-            with store.connect(db) as con:
-                store.save_fetch(con, url, got.etag, got.last_modified, got.sha256, str(got.path))
-            _log("fetched", url=url, sha256=got.sha256, changed=got.changed, raw=str(got.path))
-            files.append(got.path)
-    return files
+    return emit
 
 
 @flow(name="clsdata-ingest")
-def ingest(sources: list[str], db: str = str(store.DEFAULT_DB), registry: str | None = None,
-           raw_dir: str = str(DEFAULT_RAW), force: bool = False, rebuild: bool = False) -> RunSummary:
-    """The run writes a new generation of the warehouse and publishes it atomically at its end, whether it
-    finished or stopped on an error (each document is one transaction; ADR 0012): readers of `db` see the
-    previous state until then, never a half-written one, and never block the run."""
-    generation = generations.begin(db, rebuild=rebuild)
-    try:
-        return _ingest(sources, str(generation), registry, raw_dir, force)
-    finally:
-        generations.publish(generation, db)
-
-
-def _ingest(sources: list[str], db: str, registry: str | None, raw_dir: str, force: bool) -> RunSummary:
-    """The run itself, writing to `db` (the run's generation)."""
+def ingest(sources: list[str] | None = None, db: str | None = None, registry: str | None = None,
+           raw_dir: str | None = None, force: bool = False, rebuild: bool = False,
+           wait: float | None = None) -> RunSummary:
+    """The ingest run as a Prefect flow (deployments). Parameters left empty come from the environment
+    (CLSDATA_*) and the defaults; relative paths are resolved from this flow run's working directory. The run
+    writes a new generation of the warehouse, published at its end (ADR 0012)."""
+    settings = clsdata_settings.load(sources=tuple(sources) if sources else None, db=db, registry=registry,
+                                     raw_dir=raw_dir, force=force or None, rebuild=rebuild or None,
+                                     wait=wait).resolve()
     ctx = FlowRunContext.get()
-    summary = RunSummary(run_id=str(ctx.flow_run.id) if ctx and ctx.flow_run else uuid.uuid4().hex)
-    with store.connect(db) as con:
-        store.start_run(con, summary.run_id, EXTRACTOR_VERSION)
-        known = store.loaded_documents(con)
-        bad = store.quarantined_documents(con)
-        reviewed = store.reviewed_paths(con)
-    try:
-        files = _discover(sources, registry, raw_dir, db, summary)
-        _log("discovered", documents=len(files), sources=sources, registry=registry)
-
-        todo: list[tuple[Path, str | None]] = []
-        for path in files:
-            sha = _sha256(path)
-            same = sha is not None and (known.get(sha) == EXTRACTOR_VERSION
-                                        or bad.get(str(path)) == (sha, EXTRACTOR_VERSION))
-            if same and not force:
-                summary.unchanged.append(str(path))
-                continue
-            if str(path) in reviewed and reviewed[str(path)] != sha:
-                summary.needs_review.append(str(path))
-                _log("needs-review", sha256=sha, path=str(path), reviewed_sha256=reviewed[str(path)],
-                     reason="the document's bytes changed since its gold was reviewed")
-            todo.append((path, sha))
-        if not todo:
-            _log("nothing-changed", unchanged=len(summary.unchanged))
-
-        futures = [extract_document.submit(str(p), sha or f"unreadable:{p}") for p, sha in todo]
-        for (path, sha), future in zip(todo, futures, strict=True):
-            try:
-                result = future.result()
-                if isinstance(result, errors.DocumentError) and result.path != str(path):
-                    # cached under another name
-                    result = errors.DocumentError(str(path), result.reason, result.detail)
-                if isinstance(result, errors.DocumentError):
-                    quarantine_document(db, result, sha)
-                    summary.quarantined.append((str(path), result.one_line()))
-                    _log("quarantined", sha256=sha, path=str(path), reason=result.reason, detail=result.detail)
-                    continue
-                if result.document.path != str(path):  # the same bytes met under another name: cached result
-                    document = result.document.model_copy(update={"path": str(path)})
-                    result = result.model_copy(update={"document": document})
-                if not load_document(db, result):
-                    summary.unchanged.append(str(path))
-                    _log("kept-reviewed", sha256=sha, path=str(path))
-                    continue
-                summary.loaded.append(str(path))
-                _log("loaded", sha256=sha, path=str(path), territory=result.contract.territory,
-                     axes=len(result.axes), actions=len(result.actions))
-            except Exception as exc:  # a fault of clsdata or of the machine, not of the document
-                summary.failed.append((str(path), f"{type(exc).__name__}: {exc}"[:300]))
-                _log("failed", sha256=sha, path=str(path), error=f"{type(exc).__name__}: {exc}"[:300])
-    except BaseException as exc:  # discovery or the loop itself broke (a bad registry, Ctrl+C): not 'running'
-        with store.connect(db) as con:
-            store.finish_run(con, summary.run_id, len(summary.loaded), len(summary.unchanged),
-                             len(summary.quarantined), len(summary.failed), aborted=True)
-        _log("aborted", run_id=summary.run_id, error=f"{type(exc).__name__}: {exc}"[:300])
-        raise
-
-    with store.connect(db) as con:
-        store.finish_run(con, summary.run_id, len(summary.loaded), len(summary.unchanged), len(summary.quarantined),
-                         len(summary.failed))
-    _log("finished", run_id=summary.run_id, loaded=len(summary.loaded), unchanged=len(summary.unchanged),
-         quarantined=len(summary.quarantined), failed=len(summary.failed), stale_cache_pruned=prune_extraction_cache())
+    run_id = str(ctx.flow_run.id) if ctx and ctx.flow_run else None
+    name = ctx.flow_run.name if ctx and ctx.flow_run else "?"
+    summary = run_ingest(settings, extractor=submit_extractions, events=_events(), run_id=run_id,
+                         holder=f"Prefect flow run {name}")
+    get_run_logger().info(json.dumps({"event": "cache-pruned", "stale": prune_extraction_cache()}))
     return summary
 
 
-def deployment(sources: list[str], db: str, registry: str | None, cron: str = "0 6 * * 1",
-               timezone: str = "Europe/Paris", name: str = "weekly") -> Any:
-    """The scheduled deployment `clsdata serve` serves (weekly by default, Paris time)."""
+# --- `clsdata run`: Prefect only when there is something to extract ------------------------------------------
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Linux: the temporary server gets SIGTERM when its parent dies, even by SIGKILL (no orphan server)."""
+    with contextlib.suppress(Exception):
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+@contextlib.contextmanager
+def temporary_server(timeout_s: float = 120.0) -> Iterator[str]:
+    """A Prefect API server on a free loopback port for this process only (what Prefect's own temporary server
+    does, except that it dies with its parent: a killed run leaves no server behind). Yields its API URL."""
+    import httpx
+    from prefect.settings import get_current_settings
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, **get_current_settings().to_environment_variables(exclude_unset=True),
+           "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+    env.pop("PREFECT_API_URL", None)
+    import prefect
+
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--app-dir", str(Path(prefect.__file__).parent.parent),
+                             "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1",
+                             "--port", str(port), "--log-level", "error", "--lifespan", "on"],
+                            env=env, preexec_fn=_die_with_parent if sys.platform == "linux" else None)  # noqa: PLW1509
+    url = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + timeout_s
+        with httpx.Client() as client:
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"the temporary Prefect server exited with code {proc.returncode}")
+                with contextlib.suppress(httpx.HTTPError):
+                    if client.get(f"{url}/health", timeout=2).status_code == 200:
+                        break
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the temporary Prefect server did not answer within {timeout_s:g} s")
+                time.sleep(0.1)
+        yield url
+    finally:
+        with contextlib.suppress(Exception):  # the run's last log lines, before their server goes
+            from prefect.logging.handlers import APILogHandler
+
+            APILogHandler().flush()
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def prefect_extractor(workers: int = 1, dask_address: str | None = None) -> Extractor:
+    """An Extractor for the service that runs the flow `clsdata-extract` on the chosen task runner, under a
+    Prefect server (PREFECT_API_URL, else a temporary one started now). The flow runs in a thread of this
+    process and hands results over one by one; the service loads them in its own thread, so Ctrl+C reaches
+    the service at once (the run is recorded 'aborted' and the process ends)."""
+
+    def extract(jobs: list[Job]) -> Iterator[tuple[Job, Result]]:
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        results: queue.Queue[tuple[str, Any]] = queue.Queue()
+        stop = threading.Event()
+
+        @flow(name="clsdata-extract", task_runner=task_runner(workers, dask_address), log_prints=False)
+        def extract_flow(paths: list[str]) -> int:
+            for job, result in submit_extractions(jobs):
+                if stop.is_set():
+                    break
+                results.put(("result", (job, result)))
+            return prune_extraction_cache()
+
+        def body() -> None:
+            try:
+                extract_flow([str(p) for p, _ in jobs])
+            except BaseException as exc:  # handed to the service's thread
+                results.put(("error", exc))
+            finally:
+                results.put(("done", None))
+
+        with contextlib.ExitStack() as stack:
+            if not os.environ.get("PREFECT_API_URL"):
+                url = stack.enter_context(temporary_server())
+                stack.enter_context(temporary_settings({PREFECT_API_URL: url}))
+            context = contextvars.copy_context()
+            thread = threading.Thread(target=context.run, args=(body,), name="clsdata-extract-flow", daemon=True)
+            thread.start()
+            try:
+                while True:
+                    try:
+                        kind, value = results.get(timeout=0.5)
+                    except queue.Empty:
+                        continue
+                    if kind == "result":
+                        yield value
+                    elif kind == "error":
+                        raise value
+                    else:
+                        break
+            finally:
+                stop.set()
+            thread.join()
+
+    return extract
+
+
+def deployment(sources: list[str], db: str | None, registry: str | None, cron: str = "0 6 * * 1",
+               timezone: str = "Europe/Paris", name: str = SERVE_DEPLOYMENT) -> Any:
+    """The scheduled deployment `clsdata serve` serves (weekly by default, Paris time), with absolute paths."""
     from prefect.schedules import Cron
 
     return ingest.to_deployment(name=name, schedule=Cron(cron, timezone=timezone),
                                 parameters={"sources": sources, "db": db, "registry": registry},
-                                description="Weekly ingest of CLS publications (clsdata).")
+                                description="Weekly ingest of CLS publications (clsdata serve).")

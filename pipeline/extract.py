@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,8 +22,9 @@ from pydantic import ValidationError
 from pipeline import EXTRACTOR_VERSION, errors, ocr
 from pipeline.document import pages_to_document
 from pipeline.enrich import Enrichment, ItemEnrichment, tree_to_enrichment
+from pipeline.files import check_regular, not_regular
 from pipeline.html import html_to_document
-from pipeline.isolate import DEFAULT_TIMEOUT_S, pdf_to_pages_isolated, render_page_isolated
+from pipeline.isolate import default_timeout_s, ocr_page_isolated, pdf_to_pages_isolated
 from pipeline.layout import edges_to_grids
 from pipeline.model import Box, Document, Page
 from pipeline.nlp import acronyms, aggregate, texts_to_mentions
@@ -53,15 +56,24 @@ PDF, HTML = "application/pdf", "text/html"
 
 
 def read_file(path: Path) -> bytes:
+    """The bytes of a regular file. The file is opened without blocking and checked again once open, so a FIFO
+    swapped in after the check cannot hang the run."""
     name = str(path)
-    if not path.exists():
-        raise errors.DocumentError(name, errors.MISSING)
-    if path.is_dir():
-        raise errors.DocumentError(name, errors.UNREADABLE, "is a directory")
+    check_regular(path)
     try:
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise errors.DocumentError(name, errors.UNREADABLE, exc.strerror or str(exc)) from exc
+    try:
+        what = not_regular(os.fstat(fd).st_mode)
+        if what is not None:
+            raise errors.DocumentError(name, errors.NOT_REGULAR, what)
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read()
+    except OSError as exc:
+        raise errors.DocumentError(name, errors.UNREADABLE, exc.strerror or str(exc)) from exc
+    finally:
+        os.close(fd)
 
 
 def sniff_media_type(data: bytes, path: str) -> str:
@@ -85,14 +97,17 @@ def _bbox(box: Box | None) -> BBox | None:
 
 
 def file_to_document(path: Path, data: bytes, media_type: str, timeout_s: float) -> Document:
+    """Pages (or the HTML page) -> Document. Parsing and every page's OCR share the document's time limit
+    (`timeout_s` in all) and run in the parser process, under its memory limit."""
     name = str(path)
     if media_type == HTML:
         return html_to_document(data.decode("utf-8", errors="replace"))
+    deadline = time.monotonic() + timeout_s
     pages = pdf_to_pages_isolated(path, timeout_s=timeout_s)
     if not pages:
         raise errors.DocumentError(name, errors.CORRUPT, "no pages")
     sha = sha256_bytes(data)
-    pages = [_read_by_ocr(path, sha, p, timeout_s) if p.triage in NEEDS_OCR else p for p in pages]
+    pages = [_read_by_ocr(path, sha, p, deadline, timeout_s) if p.triage in NEEDS_OCR else p for p in pages]
     if not any(p.words for p in pages):
         unread = [p for p in pages if p.triage in NEEDS_OCR]
         if not unread:
@@ -103,20 +118,29 @@ def file_to_document(path: Path, data: bytes, media_type: str, timeout_s: float)
     return pages_to_document(pages)
 
 
-def _read_by_ocr(path: Path, sha: str, page: Page, timeout_s: float) -> Page:
-    """A page without a usable text layer, read by Tesseract; left unread (method 'none', the reason said)
-    when OCR is unavailable or fails."""
+def _read_by_ocr(path: Path, sha: str, page: Page, deadline: float, timeout_s: float) -> Page:
+    """A page without a usable text layer, read by Tesseract in the parser process; left unread (method 'none',
+    the reason said) when OCR is unavailable or fails on that page (an oversize page among them). Past the
+    document's time or memory limit the whole document stops (DocumentError TIMEOUT / TOO_BIG)."""
+    from clsdata.settings import current
+
     why = ocr.unavailable()
     if why is None:
         dpi = float(ocr_rules()["ocr"]["dpi"])
         try:
             got = ocr.cached_page(sha, page.number)
             if got is None:
-                png = render_page_isolated(path, page.number, dpi, timeout_s=timeout_s)
-                got = ocr.image_to_ocr_page(png, dpi / 72.0)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise errors.DocumentError(str(path), errors.TIMEOUT, f"no result after {timeout_s:g} s "
+                                                                          f"(OCR of page {page.number})")
+                got = ocr_page_isolated(path, page.number, dpi, current().ocr_max_pixels, timeout_s=left)
                 ocr.store_page(sha, page.number, got)
-        except (ocr.OcrFailed, errors.DocumentError) as exc:
-            why = f"OCR failed: {exc}"
+        except errors.DocumentError as exc:
+            if exc.reason in (errors.TIMEOUT, errors.TOO_BIG):
+                raise errors.DocumentError(str(path), exc.reason,
+                                           f"{exc.detail} (OCR of page {page.number})") from None
+            why = f"OCR failed: {exc.detail or exc.reason}"
         else:
             return replace(page, words=got.words, marks=(), grids=tuple(edges_to_grids(list(got.edges), got.words)),
                            method="ocr", confidence=got.confidence, chars=sum(len(w.text) for w in got.words))
@@ -222,8 +246,19 @@ def _reading_warnings(doc: Document) -> list[ExtractionWarning]:
                                                              f"read: {unread[0].reason}")]
 
 
-def file_to_extraction(path: Path, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> ContractExtraction:
+def warm_up() -> None:
+    """Load what the first extraction would otherwise pay for (rules checked, spaCy's model): Dask workers run
+    this before their first task (flows/ingest.py)."""
+    from pipeline.nlp import load_nlp
+    from pipeline.rules import check_rules
+
+    check_rules()
+    load_nlp()
+
+
+def file_to_extraction(path: Path, *, timeout_s: float | None = None) -> ContractExtraction:
     """Extract one PDF or HTML file. Raises errors.DocumentError naming the file and the reason."""
+    timeout_s = timeout_s or default_timeout_s()
     path = Path(path)
     name = str(path)
     data = read_file(path)

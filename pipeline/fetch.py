@@ -10,13 +10,12 @@ import hashlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from pipeline import EXTRACTOR_VERSION, errors
 
-MAX_BYTES = 100 * 1024 * 1024
-TIMEOUT_S = 60.0
 ATTEMPTS = 3
 BACKOFF_S = 1.0  # then 2 s, 4 s…
 USER_AGENT = f"clsdata/{EXTRACTOR_VERSION} (+httpx)"
@@ -53,9 +52,20 @@ def store_bytes(raw_dir: Path, data: bytes, suffix: str) -> tuple[Path, str]:
 
 
 def url_to_raw(url: str, raw_dir: Path, previous: dict[str, str | None] | None = None, *,
-               max_bytes: int = MAX_BYTES, timeout_s: float = TIMEOUT_S, attempts: int = ATTEMPTS,
-               backoff_s: float = BACKOFF_S) -> Fetched:
-    """GET the URL (conditionally when `previous` has its etag/last_modified/raw_path); DocumentError(url, …)."""
+               max_bytes: int | None = None, timeout_s: float | None = None, attempts: int = ATTEMPTS,
+               backoff_s: float = BACKOFF_S, deadline_s: float | None = None, settings: Any = None) -> Fetched:
+    """GET the URL (conditionally when `previous` has its etag/last_modified/raw_path). Any failure is a
+    DocumentError(url, …) naming the URL: HTTP errors, redirect loops, bodies that do not decode, a server
+    that answers too slowly. `timeout_s` bounds each wait for the server, `deadline_s` the whole download
+    (every attempt included); defaults from clsdata.settings (CLSDATA_FETCH_*)."""
+    if settings is None:
+        from clsdata.settings import current
+
+        settings = current()
+    max_bytes = max_bytes or settings.fetch_max_mb * 1024 * 1024
+    timeout_s = timeout_s or settings.fetch_timeout
+    deadline_s = deadline_s or settings.fetch_deadline
+    deadline = time.monotonic() + deadline_s
     headers = {"User-Agent": USER_AGENT}
     raw_path = previous.get("raw_path") if previous else None
     old_path = Path(raw_path) if raw_path else None
@@ -65,11 +75,22 @@ def url_to_raw(url: str, raw_dir: Path, previous: dict[str, str | None] | None =
         if previous.get("last_modified"):
             headers["If-Modified-Since"] = str(previous["last_modified"])
     last_error = ""
+
+    def late() -> errors.DocumentError:
+        return errors.DocumentError(url, errors.DOWNLOAD, f"not downloaded within {deadline_s:g} s "
+                                                          f"(CLSDATA_FETCH_DEADLINE)")
+
     for attempt in range(attempts):
         if attempt:
-            time.sleep(backoff_s * 2 ** (attempt - 1))
+            pause = backoff_s * 2 ** (attempt - 1)
+            if time.monotonic() + pause >= deadline:
+                raise late()
+            time.sleep(pause)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise late()
         try:
-            with httpx.Client(timeout=timeout_s, follow_redirects=True) as client, \
+            with httpx.Client(timeout=min(timeout_s, left), follow_redirects=True) as client, \
                     client.stream("GET", url, headers=headers) as response:
                 if response.status_code == 304 and previous and old_path is not None:
                     return Fetched(url, old_path, str(previous["sha256"]), previous.get("etag"),
@@ -79,7 +100,8 @@ def url_to_raw(url: str, raw_dir: Path, previous: dict[str, str | None] | None =
                     continue  # transient: retry
                 if response.status_code >= 400:
                     raise errors.DocumentError(url, errors.DOWNLOAD, f"HTTP {response.status_code}")
-                declared = int(response.headers.get("Content-Length") or 0)
+                declared = int(response.headers.get("Content-Length") or 0) if \
+                    (response.headers.get("Content-Length") or "").isdigit() else 0
                 if declared > max_bytes:
                     raise errors.DocumentError(url, errors.TOO_LARGE, f"{declared} bytes > {max_bytes}")
                 chunks, size = [], 0
@@ -87,12 +109,24 @@ def url_to_raw(url: str, raw_dir: Path, previous: dict[str, str | None] | None =
                     size += len(chunk)
                     if size > max_bytes:
                         raise errors.DocumentError(url, errors.TOO_LARGE, f"more than {max_bytes} bytes")
+                    if time.monotonic() > deadline:  # a server trickling bytes never times out a read
+                        raise late()
                     chunks.append(chunk)
                 path, sha = store_bytes(raw_dir, b"".join(chunks), _suffix(url, response.headers.get("Content-Type")))
                 return Fetched(url, path, sha, response.headers.get("ETag"), response.headers.get("Last-Modified"),
                                changed=True)
+        except errors.DocumentError:
+            raise
         except httpx.TimeoutException:
-            last_error = f"no answer within {timeout_s:g} s"
+            last_error = f"no answer within {min(timeout_s, max(left, 0)):g} s"
+        except httpx.TooManyRedirects as exc:
+            raise errors.DocumentError(url, errors.DOWNLOAD, f"too many redirects ({exc})") from None
+        except httpx.DecodingError as exc:
+            raise errors.DocumentError(url, errors.DOWNLOAD, f"the body does not decode ({exc})") from None
         except httpx.TransportError as exc:
             last_error = f"{type(exc).__name__}: {exc}"
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError, UnicodeError) as exc:
+            raise errors.DocumentError(url, errors.DOWNLOAD, f"{type(exc).__name__}: {exc}"[:300]) from None
+        except OSError as exc:  # the raw store (disk full, permissions): not the URL's fault
+            raise OSError(f"{raw_dir}: cannot store the download of {url} ({exc.strerror or exc})") from exc
     raise errors.DocumentError(url, errors.DOWNLOAD, f"{last_error} (after {attempts} attempts)")

@@ -7,8 +7,13 @@ after a timeout, a crash, a memory error, or `RECYCLE_AFTER` documents.
 
 The child is a fresh interpreter (`python -m pipeline.isolate SERVE MEMORY_MB`): nothing of the parent
 (Prefect threads, DuckDB handles, __main__) is inherited. It sets its own address-space limit, says it is
-ready, then answers length-prefixed pickled requests (path, backend) on stdin with pickled results on stdout.
-Its stderr (parser warnings) goes to a temporary file, read back only to explain a crash.
+ready, then answers length-prefixed pickled requests (parse a PDF, or render and OCR one page) on stdin with
+pickled results on stdout. Its stderr (parser warnings) goes to a temporary file, read back only to explain a
+crash. OCR runs there too (rendering, image work, Tesseract, which inherits the limit): a page image that
+explodes in memory costs the child, never the run (issue #18).
+
+Limits (clsdata.settings): CLSDATA_DOC_TIMEOUT seconds and CLSDATA_DOC_MEMORY_MB, read when a worker starts
+or a document is asked for, not at import.
 """
 
 from __future__ import annotations
@@ -29,8 +34,6 @@ from typing import IO, Any
 from pipeline import errors
 from pipeline.model import Page
 
-DEFAULT_TIMEOUT_S = float(os.environ.get("CLSDATA_DOC_TIMEOUT", "120"))
-DEFAULT_MEMORY_MB = int(os.environ.get("CLSDATA_DOC_MEMORY_MB", "3072"))
 RECYCLE_AFTER = 200  # documents per child, to bound what a leak can take
 STARTUP_TIMEOUT_S = 60.0
 _HEADER = struct.Struct("!Q")
@@ -74,12 +77,13 @@ def _write_frame(stream: IO[bytes], payload: bytes) -> None:
 class ParserWorker:
     """One child interpreter parsing PDFs on request (not thread-safe: one per thread)."""
 
-    def __init__(self, memory_mb: int = DEFAULT_MEMORY_MB) -> None:
-        self.memory_mb = memory_mb
+    def __init__(self, memory_mb: int | None = None) -> None:
+        self.memory_mb = memory_mb or default_memory_mb()
         self._proc: subprocess.Popen[bytes] | None = None
         self._stderr: IO[bytes] | None = None
         self.jobs = 0
         self.starts = 0
+        self._env: tuple[tuple[str, str], ...] = ()
 
     @property
     def pid(self) -> int | None:
@@ -91,7 +95,7 @@ class ParserWorker:
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115  (kept open for the child's life; closed in close())
         proc = subprocess.Popen([sys.executable, "-m", "pipeline.isolate", "serve", str(self.memory_mb)],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, env=env)
-        self._proc, self.jobs = proc, 0
+        self._proc, self.jobs, self._env = proc, 0, _clsdata_env()
         self.starts += 1
         try:
             assert proc.stdout is not None
@@ -123,17 +127,30 @@ class ParserWorker:
             self._stderr.close()
             self._stderr = None
 
-    def parse(self, path: Path, *, timeout_s: float = DEFAULT_TIMEOUT_S, backend: str | None = None) -> list[Page]:
+    def parse(self, path: Path, *, timeout_s: float | None = None, backend: str | None = None) -> list[Page]:
         """layout.pdf_to_pages in the child; DocumentError(path, …) on timeout, memory error or crash."""
+        if not backend:
+            from clsdata.settings import current
+
+            backend = current().pdf_backend  # the parent's setting, whatever the child's environment
         return self._ask(path, ("pages", str(path), backend), timeout_s)  # type: ignore[no-any-return]
 
-    def render(self, path: Path, number: int, dpi: float, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> bytes:
+    def render(self, path: Path, number: int, dpi: float, *, timeout_s: float | None = None) -> bytes:
         """Page `number` as a grayscale PNG at `dpi`, rendered in the child (for OCR)."""
         return self._ask(path, ("render", str(path), number, dpi), timeout_s)  # type: ignore[no-any-return]
 
-    def _ask(self, path: Path, request: tuple[Any, ...], timeout_s: float) -> Any:
+    def ocr(self, path: Path, number: int, dpi: float, max_pixels: int, *, timeout_s: float | None = None) -> Any:
+        """Page `number` rendered at `dpi` and read by Tesseract in the child (ocr.OcrPage): the page's image,
+        its arrays and Tesseract live under the child's memory limit. DocumentError PAGE_TOO_LARGE for a page
+        above `max_pixels`, TIMEOUT / TOO_BIG past the limits, CRASHED for an OCR failure."""
+        return self._ask(path, ("ocr", str(path), number, dpi, max_pixels), timeout_s)
+
+    def _ask(self, path: Path, request: tuple[Any, ...], timeout_s: float | None) -> Any:
+        if timeout_s is None:
+            timeout_s = default_timeout_s()
         name = str(path)
-        if self._proc is None or self._proc.poll() is not None or self.jobs >= RECYCLE_AFTER:
+        if (self._proc is None or self._proc.poll() is not None or self.jobs >= RECYCLE_AFTER
+                or self._env != _clsdata_env()):  # the child reads its settings from the environment it started in
             self.close()
             self._start()
         proc = self._proc
@@ -161,6 +178,10 @@ class ParserWorker:
         raise errors.DocumentError(name, errors.CRASHED, str(payload)[:300])
 
 
+def _clsdata_env() -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("CLSDATA_") or k == "CC"))
+
+
 _local = threading.local()
 _all: list[ParserWorker] = []
 _lock = threading.Lock()
@@ -186,17 +207,35 @@ def close_workers() -> None:
         _all.clear()
 
 
-def pdf_to_pages_isolated(path: Path, *, timeout_s: float = DEFAULT_TIMEOUT_S,
-                          memory_mb: int = DEFAULT_MEMORY_MB, backend: str | None = None) -> list[Page]:
+def default_timeout_s() -> float:
+    from clsdata.settings import current
+
+    return current().doc_timeout
+
+
+def default_memory_mb() -> int:
+    from clsdata.settings import current
+
+    return current().doc_memory_mb
+
+
+def pdf_to_pages_isolated(path: Path, *, timeout_s: float | None = None,
+                          memory_mb: int | None = None, backend: str | None = None) -> list[Page]:
     """layout.pdf_to_pages in this thread's long-lived child process (started on first use)."""
-    return _worker(memory_mb).parse(path, timeout_s=timeout_s, backend=backend)
+    return _worker(memory_mb or default_memory_mb()).parse(path, timeout_s=timeout_s, backend=backend)
 
 
-def render_page_isolated(path: Path, number: int, dpi: float, *, timeout_s: float = DEFAULT_TIMEOUT_S,
-                         memory_mb: int = DEFAULT_MEMORY_MB) -> bytes:
+def render_page_isolated(path: Path, number: int, dpi: float, *, timeout_s: float | None = None,
+                         memory_mb: int | None = None) -> bytes:
     """One page as a grayscale PNG, rendered by PDFium in this thread's child process (time and memory limits
     as for parsing)."""
-    return _worker(memory_mb).render(path, number, dpi, timeout_s=timeout_s)
+    return _worker(memory_mb or default_memory_mb()).render(path, number, dpi, timeout_s=timeout_s)
+
+
+def ocr_page_isolated(path: Path, number: int, dpi: float, max_pixels: int, *, timeout_s: float | None = None,
+                      memory_mb: int | None = None) -> Any:
+    """One page rendered and read by Tesseract in this thread's child process (ocr.OcrPage)."""
+    return _worker(memory_mb or default_memory_mb()).ocr(path, number, dpi, max_pixels, timeout_s=timeout_s)
 
 
 def _answer(request: tuple[Any, ...]) -> tuple[str, Any]:
@@ -208,6 +247,15 @@ def _answer(request: tuple[Any, ...]) -> tuple[str, Any]:
     try:
         if kind == "render":
             return ("ok", render_page_gray_png(path, int(args[0]), float(args[1])))
+        if kind == "ocr":
+            from pipeline import ocr
+
+            number, dpi, max_pixels = int(args[0]), float(args[1]), int(args[2])
+            png = render_page_gray_png(path, number, dpi, max_pixels)
+            try:
+                return ("ok", ocr.image_to_ocr_page(png, dpi / 72.0))
+            except ocr.OcrFailed as exc:
+                return ("doc_error", (str(path), errors.CRASHED, f"OCR of page {number}: {exc}"))
         return ("ok", pdf_to_pages(path, args[0]))
     except errors.DocumentError as exc:
         return ("doc_error", (exc.path, exc.reason, exc.detail))
@@ -220,6 +268,11 @@ def _answer(request: tuple[Any, ...]) -> tuple[str, Any]:
 
 
 def _serve(memory_mb: int) -> int:
+    import signal
+
+    # Ctrl+C in a terminal reaches the whole process group: the parent decides (it stops the run and kills
+    # this child); a document must not be taken for a crash because its parser got the SIGINT.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         import resource
 

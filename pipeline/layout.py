@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ctypes
 import functools
-import os
 import re
 from array import array
 from collections.abc import Iterator
@@ -46,7 +45,7 @@ def _font(name: str) -> str:
 
 
 BACKENDS = ("pdfium", "pdfplumber")
-DEFAULT_BACKEND = os.environ.get("CLSDATA_PDF_BACKEND", "pdfium")
+DEFAULT_BACKEND = "pdfium"  # CLSDATA_PDF_BACKEND (clsdata.settings) chooses per run
 WORD_SETTINGS: dict[str, Any] = {"x_tolerance": 1.6, "y_tolerance": 2.5, "keep_blank_chars": False,
                                  "use_text_flow": False, "extra_attrs": ["fontname", "size", "upright"]}
 TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines", "snap_tolerance": 3,
@@ -319,7 +318,10 @@ def _plumber_raw_pages(path: Path) -> Iterator[RawPage]:
 
 def iter_raw_pages(path: Path, backend: str | None = None) -> Iterator[RawPage]:
     """The characters, edges and filled shapes of each page, one page at a time, from the chosen backend."""
-    backend = backend or DEFAULT_BACKEND
+    if not backend:
+        from clsdata.settings import current
+
+        backend = current().pdf_backend
     if backend == "pdfplumber":
         return _plumber_raw_pages(path)
     if backend == "pdfium":

@@ -19,6 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from clsdata.settings import current
 from pipeline.model import Box, Word
 from pipeline.rules import ocr_rules
 
@@ -41,7 +42,7 @@ class OcrPage:
 def _configure() -> None:
     import pytesseract
 
-    pytesseract.pytesseract.tesseract_cmd = os.environ.get("CLSDATA_TESSERACT", "tesseract")
+    pytesseract.pytesseract.tesseract_cmd = current().tesseract
     # One thread per Tesseract: parallelism comes from workers; Tesseract's OpenMP threads on a shared
     # machine make each page 2-3x slower.
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
@@ -51,7 +52,7 @@ def _configure() -> None:
 def unavailable() -> str | None:
     """None when Tesseract and its French data are installed; else why OCR cannot run (said once per
     process, recorded on every page that needed it)."""
-    if os.environ.get("CLSDATA_OCR", "on").lower() in {"off", "0", "false", "no"}:
+    if not current().ocr:
         return "OCR is switched off (CLSDATA_OCR=off)"
     import pytesseract
 
@@ -259,10 +260,7 @@ def _page_path(document_sha256: str, number: int) -> Path:
 
 def cache_dir() -> Path:
     """Where OCR results are kept: $CLSDATA_OCR_CACHE, else $XDG_CACHE_HOME/clsdata/ocr (~/.cache/...)."""
-    if os.environ.get("CLSDATA_OCR_CACHE"):
-        return Path(os.environ["CLSDATA_OCR_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "clsdata" / "ocr"
+    return current().ocr_cache_dir
 
 
 def _bold_by_ink(words: tuple[Word, ...], ink: Any, scale: float, ratio: float) -> tuple[Word, ...]:

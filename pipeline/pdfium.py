@@ -639,8 +639,9 @@ def render_page_png(path: Path, number: int, scale: float = 1.5) -> bytes:
     return buf.getvalue()
 
 
-def render_page_gray_png(path: Path, number: int, dpi: float) -> bytes:
-    """Page `number` (1-based) as a grayscale PNG at `dpi` (for OCR; pixel = point x dpi / 72)."""
+def render_page_gray_png(path: Path, number: int, dpi: float, max_pixels: int | None = None) -> bytes:
+    """Page `number` (1-based) as a grayscale PNG at `dpi` (for OCR; pixel = point x dpi / 72). A page whose image
+    would exceed `max_pixels` is refused (DocumentError PAGE_TOO_LARGE) before anything is drawn."""
     import io
 
     pdf = pdfium.PdfDocument(str(path))
@@ -649,6 +650,13 @@ def render_page_gray_png(path: Path, number: int, dpi: float) -> bytes:
             raise errors.DocumentError(str(path), errors.CORRUPT, f"no page {number} (the file has {len(pdf)})")
         page = pdf[number - 1]
         try:
+            width, height = page.get_size()
+            pixels = (width * dpi / 72.0) * (height * dpi / 72.0)
+            if max_pixels is not None and pixels > max_pixels:
+                raise errors.DocumentError(str(path), errors.PAGE_TOO_LARGE,
+                                           f"page {number} is {width:.0f} x {height:.0f} pt: {pixels / 1e6:.0f} Mpx at "
+                                           f"{dpi:g} dpi, more than the {max_pixels / 1e6:.0f} Mpx limit "
+                                           f"(CLSDATA_OCR_MAX_PIXELS)")
             image = page.render(scale=dpi / 72.0, grayscale=True).to_pil()
         finally:
             page.close()

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Literal
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 SUFFIXES = {".pdf", ".html", ".htm"}
 # Folders below a source folder that hold no publications: fixture generators (their HTML is a build input).
@@ -52,37 +53,73 @@ def sources_to_files(sources: Iterable[Path]) -> list[Path]:
     return list(seen)
 
 
-def _entry(raw: Any, where: str, base: Path) -> Source:
-    if not isinstance(raw, dict):
-        raise RegistryError(f"{where}: an entry must be a mapping (url or path, territory, publisher, kind)")
-    unknown = set(raw) - {"url", "path", "territory", "publisher", "kind"}
-    if unknown:
-        raise RegistryError(f"{where}: unknown keys {sorted(unknown)}")
-    url, path = raw.get("url"), raw.get("path")
-    if bool(url) == bool(path):
-        raise RegistryError(f"{where}: give exactly one of `url` or `path`")
-    if url and not str(url).startswith(("http://", "https://")):
-        raise RegistryError(f"{where}: url must start with http:// or https:// (got {url!r})")
-    kind = raw.get("kind")
-    if kind is not None and kind not in KINDS:
-        raise RegistryError(f"{where}: kind must be one of {sorted(KINDS)} (got {kind!r})")
-    resolved = None if path is None else (base / str(path)).resolve() if not Path(str(path)).is_absolute() \
-        else Path(str(path))
-    return Source(url=str(url) if url else None, path=resolved, territory=raw.get("territory"),
-                  publisher=raw.get("publisher"), kind=kind)
+class SourceEntry(BaseModel):
+    """One entry of `sources:` as written in the registry."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: str | None = None
+    path: str | None = None
+    territory: str | None = None
+    publisher: str | None = None
+    kind: Literal["contract", "overview"] | None = None
+
+    @model_validator(mode="after")
+    def _one_place(self) -> SourceEntry:
+        if bool(self.url) == bool(self.path):
+            raise ValueError("give exactly one of `url` or `path`")
+        if self.url and not self.url.startswith(("http://", "https://")):
+            raise ValueError(f"url must start with http:// or https:// (got {self.url!r})")
+        return self
+
+
+class RegistryFile(BaseModel):
+    """sources.yaml: `sources:` (publications) and an optional `inbox:` folder."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    inbox: str | None = None
+    sources: list[SourceEntry] = Field(default_factory=list)
+
+
+def _message(path: Path, exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    loc = list(first["loc"])
+    where = f"sources[{loc[1]}]" if len(loc) >= 2 and loc[0] == "sources" else ".".join(map(str, loc))
+    if first["type"] == "extra_forbidden":
+        unknown = sorted(str(e["loc"][-1]) for e in exc.errors() if e["type"] == "extra_forbidden"
+                         and list(e["loc"][:-1]) == loc[:-1])
+        reason = f"unknown keys {unknown}" if len(loc) > 1 else f"unknown keys {unknown} (expected sources, inbox)"
+    elif first["type"] == "literal_error" and loc[-1] == "kind":
+        reason = f"kind must be one of {sorted(KINDS)} (got {first.get('input')!r})"
+    elif first["type"] == "model_type" and len(loc) == 2:
+        reason = "an entry must be a mapping (url or path, territory, publisher, kind)"
+    else:
+        reason = first["msg"].removeprefix("Value error, ")
+        if len(loc) > 2:
+            reason = f"{loc[-1]}: {reason}"
+    return f"{path}: {where}: {reason}" if where else f"{path}: {reason}"
+
+
+def _resolve(base: Path, value: str) -> Path:
+    return Path(value) if Path(value).is_absolute() else (base / value).resolve()
 
 
 def registry_to_sources(path: Path) -> Registry:
-    """Read and check a sources registry; relative paths are relative to the registry file."""
+    """Read and check a sources registry (RegistryFile); relative paths are relative to the registry file."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except OSError as exc:
         raise RegistryError(f"{path}: cannot read the sources registry ({exc.strerror or exc})") from exc
     except yaml.YAMLError as exc:
         raise RegistryError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from exc
-    if not isinstance(raw, dict) or not isinstance(raw.get("sources", []), list):
+    if not isinstance(raw, dict) or not isinstance(raw.get("sources", []), list | None):
         raise RegistryError(f"{path}: expected a mapping with a `sources:` list (and an optional `inbox:`)")
+    try:
+        checked = RegistryFile.model_validate({**raw, "sources": raw.get("sources") or []})
+    except ValidationError as exc:
+        raise RegistryError(_message(path, exc)) from None
     base = path.resolve().parent
-    entries = tuple(_entry(e, f"{path}: sources[{i}]", base) for i, e in enumerate(raw.get("sources") or []))
-    inbox = raw.get("inbox")
-    return Registry(entries, (base / str(inbox)).resolve() if inbox else None)
+    entries = tuple(Source(url=e.url, path=_resolve(base, e.path) if e.path else None, territory=e.territory,
+                           publisher=e.publisher, kind=e.kind) for e in checked.sources)
+    return Registry(entries, _resolve(base, checked.inbox) if checked.inbox else None)

@@ -9,16 +9,25 @@ scores and review status, one document's pages with every item's box, its editab
     GET  /api/territories                the warehouse's territories: official match, method, reason, candidates
     PUT  /api/territories/{id}           {codes, reviewer, note}: a reviewer's choice, validated against the official
                                          geography and written to territories.yaml (applied by the next run)
+
+Safe on a shared machine (issue #18): only requests addressed to a loopback host (Host) and coming from a
+loopback page (Origin, when sent) are answered, which defeats DNS rebinding; bodies above
+CLSDATA_REVIEW_MAX_BODY_KB are refused (413); a payload that is not a gold tree is a 422; gold.yaml and
+provenance.yaml are written whole (temporary file, then rename) by one writer per document at a time; a
+document that cannot be read or scored is one broken row of the list, not a failed list.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, HTTPException
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel
 
@@ -33,6 +42,7 @@ from schemas.gold import Gold, review_status
 STATIC = Path(__file__).parent / "static"
 SCALE = 1.5
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 class TerritoryChoice(BaseModel):
@@ -47,6 +57,68 @@ class SaveRequest(BaseModel):
     reviewed: bool = False
 
 
+def _host(value: str) -> str:
+    """'127.0.0.1:8765' -> '127.0.0.1', '[::1]:8765' -> '::1'."""
+    return (urlsplit(f"//{value}").hostname or "").lower()
+
+
+class Guard:
+    """ASGI middleware: loopback Host and Origin only (403), request bodies up to `max_body` bytes (413)."""
+
+    def __init__(self, app: Any, max_body: int) -> None:
+        self.app, self.max_body = app, max_body
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        origin = headers.get("origin")
+        if _host(headers.get("host", "")) not in LOOPBACK:
+            await _plain(send, 403, "this page answers requests for 127.0.0.1 or localhost only")
+            return
+        if origin is not None and (urlsplit(origin).scheme not in ("http", "https")
+                                   or (urlsplit(origin).hostname or "").lower() not in LOOPBACK):
+            await _plain(send, 403, "requests from other sites are refused")
+            return
+        length = headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+            await _plain(send, 413, f"request larger than {self.max_body // 1024} KB (CLSDATA_REVIEW_MAX_BODY_KB)")
+            return
+        seen = 0
+        too_big = False
+
+        async def limited() -> dict[str, Any]:
+            nonlocal seen, too_big
+            message: dict[str, Any] = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_body:
+                    too_big = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        started = False
+
+        async def watch(message: dict[str, Any]) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        await self.app(scope, limited, watch)
+        if too_big and not started:
+            await _plain(send, 413, f"request larger than {self.max_body // 1024} KB")
+
+
+async def _plain(send: Any, status: int, text: str) -> None:
+    body = text.encode("utf-8")
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
 def _source(folder: Path) -> Path | None:
     for name in ("source.pdf", "source.html"):
         if (folder / name).exists():
@@ -54,12 +126,28 @@ def _source(folder: Path) -> Path | None:
     return None
 
 
-def create_app(fixtures: Path, db: Path | None = None, overrides: Path | None = None) -> FastAPI:
+def create_app(fixtures: Path, db: Path | None = None, overrides: Path | None = None,
+               max_body_kb: int | None = None) -> Any:
     """The review app over `fixtures`; with `db`, also the warehouse's territories (choices go to `overrides`,
-    default territories.yaml)."""
+    default territories.yaml). Wrapped in its Guard (loopback only, bounded bodies)."""
     from warehouse import geo, store
 
+    if max_body_kb is None:
+        from clsdata.settings import current
+
+        max_body_kb = current().review_max_body_kb
     app = FastAPI(title="clsdata review", docs_url=None, redoc_url=None)
+    writing: dict[str, threading.Lock] = {}
+    writing_lock = threading.Lock()
+
+    def writer(slug: str) -> threading.Lock:
+        with writing_lock:
+            return writing.setdefault(slug, threading.Lock())
+
+    @app.exception_handler(RequestValidationError)
+    async def refused(_: Any, exc: RequestValidationError) -> JSONResponse:
+        problems = {".".join(str(p) for p in e["loc"][1:]) or "body": e["msg"] for e in exc.errors()[:20]}
+        return JSONResponse({"problems": problems}, status_code=422)
 
     @lru_cache(maxsize=64)
     def extraction(path: Path, mtime: float) -> ContractExtraction | None:
@@ -87,21 +175,28 @@ def create_app(fixtures: Path, db: Path | None = None, overrides: Path | None = 
             raise HTTPException(404)
         return FileResponse(STATIC / name)
 
+    def row(f: Path) -> dict[str, Any]:
+        got = extracted(f.name)
+        scores: dict[str, float | None] = {"axes": None, "actions": None}
+        if got is not None and (f / "gold.yaml").exists():
+            try:
+                counts = score_document(f.name, Gold.from_file(f / "gold.yaml"), got).counts
+                scores = {k: round(counts[k].f1, 3) for k in scores}
+            except ValueError:
+                pass
+        return {"slug": f.name, "source": _source(f).name if _source(f) else None,  # type: ignore[union-attr]
+                "status": review_status(f), "scores": scores, "has_gold": (f / "gold.yaml").exists()}
+
     @app.get("/api/documents")
     def documents() -> list[dict[str, Any]]:
         out = []
         for f in sorted(p for p in fixtures.iterdir() if p.is_dir() and _source(p) is not None):
-            got = extracted(f.name)
-            scores: dict[str, float | None] = {"axes": None, "actions": None}
-            if got is not None and (f / "gold.yaml").exists():
-                try:
-                    counts = score_document(f.name, Gold.from_file(f / "gold.yaml"), got).counts
-                    scores = {k: round(counts[k].f1, 3) for k in scores}
-                except ValueError:
-                    pass
-            out.append({"slug": f.name, "source": _source(f).name if _source(f) else None,  # type: ignore[union-attr]
-                        "status": review_status(f), "scores": scores,
-                        "has_gold": (f / "gold.yaml").exists()})
+            try:
+                out.append(row(f))
+            except Exception as exc:  # one broken document is one broken row, never a failed list
+                out.append({"slug": f.name, "source": None, "status": "broken", "has_gold": None,
+                            "scores": {"axes": None, "actions": None},
+                            "error": f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:200]})
         return out
 
     @app.get("/api/documents/{slug}")
@@ -136,11 +231,12 @@ def create_app(fixtures: Path, db: Path | None = None, overrides: Path | None = 
         f = folder(slug)
         if not request.reviewer.strip():
             return JSONResponse({"problems": {"reviewer": "say who reviews"}}, status_code=422)
-        try:
-            gold = write_gold(f / "gold.yaml", request.tree)
-        except GoldRejected as exc:
-            return JSONResponse({"problems": exc.problems}, status_code=422)
-        record_review(f / "provenance.yaml", request.reviewer.strip(), request.reviewed)
+        with writer(slug):  # one writer per document; each file is replaced whole
+            try:
+                gold = write_gold(f / "gold.yaml", request.tree)
+            except GoldRejected as exc:
+                return JSONResponse({"problems": exc.problems}, status_code=422)
+            record_review(f / "provenance.yaml", request.reviewer.strip(), request.reviewed)
         return {"saved": str(f / "gold.yaml"), "axes": len(gold.axes), "actions": len(gold.actions),
                 "status": review_status(f)}
 
@@ -186,4 +282,4 @@ def create_app(fixtures: Path, db: Path | None = None, overrides: Path | None = 
         return {"saved": str(overrides or geo.overrides_path()), "territory_id": territory_id, "codes": codes,
                 "applies": "from the next run"}
 
-    return app
+    return Guard(app, max_body_kb * 1024)

@@ -5,6 +5,8 @@ from the two file writes at the end."""
 from __future__ import annotations
 
 import io
+import os
+import threading
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -74,8 +76,29 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _shape(tree: Any) -> None:
+    """GoldRejected unless the tree is a mapping of `contract` (a mapping) and lists of mappings."""
+    if not isinstance(tree, dict):
+        raise GoldRejected({"tree": "expected a mapping"})
+    if not isinstance(tree.get("contract") or {}, dict):
+        raise GoldRejected({"contract": "expected a mapping"})
+    for key in ITEM_KEYS:
+        items = tree.get(key) or []
+        if not isinstance(items, list):
+            raise GoldRejected({key: "expected a list"})
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise GoldRejected({f"{key}.{i}": "expected a mapping"})
+            if "_id" in item and item["_id"] is not None and not isinstance(item["_id"], int):
+                raise GoldRejected({f"{key}.{i}._id": "expected an integer"})
+    unknown = set(tree) - {"contract", *ITEM_KEYS}
+    if unknown:
+        raise GoldRejected({k: "unknown key" for k in sorted(map(str, unknown))})
+
+
 def validate(tree: dict[str, Any]) -> Gold:
     """The edited tree as Gold, or GoldRejected naming each field that is wrong and why."""
+    _shape(tree)
     clean = {"contract": tree.get("contract") or {},
              **{k: [{f: v for f, v in item.items() if not f.startswith("_")} for item in tree.get(k) or []]
                 for k in ITEM_KEYS}}
@@ -130,8 +153,22 @@ def write_gold(path: Path, tree: dict[str, Any]) -> Gold:
         data[key] = seq
     buf = io.StringIO()
     y.dump(data, buf)
-    path.write_text(buf.getvalue(), encoding="utf-8")
+    _replace(path, buf.getvalue())
     return gold
+
+
+def _replace(path: Path, text: str) -> None:
+    """Write `path` whole or not at all: a temporary file beside it, flushed, then renamed over it (readers
+    and a killed writer never see half a file)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def record_review(provenance: Path, reviewer: str, reviewed: bool, today: date | None = None) -> None:
@@ -145,4 +182,4 @@ def record_review(provenance: Path, reviewer: str, reviewed: bool, today: date |
         data["reviewed_on"] = today or date.today()
     buf = io.StringIO()
     y.dump(data, buf)
-    provenance.write_text(buf.getvalue(), encoding="utf-8")
+    _replace(provenance, buf.getvalue())

@@ -78,13 +78,13 @@ def test_a_loader_killed_at_random_points_leaves_no_partial_contract(tmp_path: P
 def test_a_second_writer_waits_or_stops_with_the_holder_named(tmp_path: Path) -> None:
     db = tmp_path / "cls.duckdb"
     with run_lock(db):
-        busy = r"cls.duckdb: another clsdata run is writing this warehouse \(pid"
+        busy = r"cls.duckdb: another clsdata process is writing this warehouse \(clsdata, pid"
         with pytest.raises(WarehouseBusy, match=busy), run_lock(db, wait_s=0.5):
             pass
         proc = subprocess.run([sys.executable, "-m", "clsdata.cli", "run", "--source",
                                str(FIXTURES / "laval-agglomeration"), "--db", str(db)],
                               cwd=ROOT, capture_output=True, text=True, timeout=120)
-        assert proc.returncode == 2 and "another clsdata run is writing this warehouse" in proc.stderr
+        assert proc.returncode == 2 and "another clsdata process is writing this warehouse" in proc.stderr
     with run_lock(db, wait_s=0):  # released
         pass
 

@@ -99,7 +99,19 @@ def test_a_run_stopped_by_a_bad_registry_is_recorded_aborted_not_left_running(pr
     registry = tmp_path / "sources.yaml"
     registry.write_text("sources: [unclosed\n", encoding="utf-8")
     with pytest.raises(RegistryError, match="sources.yaml: not valid YAML"):
-        ingest([], str(db), str(registry), str(tmp_path / "raw"))
+        ingest([], str(db), str(registry), str(tmp_path / "raw"))  # refused at start: nothing written
+    registry.write_text(f"sources:\n  - path: {tmp_path / 'gone.pdf'}\n", encoding="utf-8")
+    (tmp_path / "gone.pdf").write_bytes(b"%PDF-1.7\n")
+
+    def interrupted(jobs: list[object]) -> object:  # Ctrl+C while the run extracts
+        raise KeyboardInterrupt
+        yield  # a generator, like every extractor
+
+    from clsdata.service import run_ingest
+    from clsdata.settings import load
+
+    with pytest.raises(KeyboardInterrupt):
+        run_ingest(load(db=db, registry=registry), extractor=interrupted)
     with store.connect(db) as con:
         runs = con.execute("SELECT status, finished_at IS NOT NULL FROM runs ORDER BY started_at").fetchall()
         documents = con.execute("SELECT count(*) FROM documents").fetchone()

@@ -98,7 +98,7 @@ def test_the_review_page_shows_a_scan_with_the_boxes_of_its_ocr_items(tmp_path: 
     from review.app import create_app
 
     shutil.copytree(SCAN.parent, tmp_path / "fixtures" / SCAN.parent.name, ignore=shutil.ignore_patterns("generator"))
-    client = TestClient(create_app(tmp_path / "fixtures"))
+    client = TestClient(create_app(tmp_path / "fixtures"), base_url="http://127.0.0.1")
     got = client.get(f"/api/documents/{SCAN.parent.name}").json()
     actions = [b for b in got["boxes"] if b["kind"] == "actions"]
     assert got["pages"] == 2 and len(actions) == 11

@@ -53,6 +53,12 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def dead(db: Path | str) -> list[Path]:
+    """Unpublished generations of `db` whose writer process is gone (killed): `begin` removes them; the ingest
+    service reads their 'running' run records first, to record those runs 'aborted'."""
+    return [path for path, pid in _generations_of(Path(db)) if not _alive(pid)]
+
+
 def discard(generation: Path | str) -> None:
     generation = Path(generation)
     for leftover in (generation, generation.with_name(generation.name + ".wal")):

@@ -20,7 +20,10 @@ class WarehouseBusy(Exception):
 
 
 @contextmanager
-def run_lock(db: Path | str, wait_s: float = 0.0) -> Iterator[None]:
+def run_lock(db: Path | str, wait_s: float = 0.0, holder: str = "clsdata") -> Iterator[None]:
+    """Hold `<db>.lock` for the block; WarehouseBusy naming the holder (what, pid, since when) when another
+    process holds it after `wait_s` seconds. `holder` says what this process is doing ('clsdata run',
+    'clsdata review apply', 'Prefect deployment clsdata-ingest/weekly')."""
     path = Path(f"{db}.lock")
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a+") as fh:
@@ -32,13 +35,13 @@ def run_lock(db: Path | str, wait_s: float = 0.0) -> Iterator[None]:
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     fh.seek(0)
-                    holder = fh.read().strip() or "another process"
-                    raise WarehouseBusy(f"{db}: another clsdata run is writing this warehouse ({holder}); "
+                    other = fh.read().strip() or "another process"
+                    raise WarehouseBusy(f"{db}: another clsdata process is writing this warehouse ({other}); "
                                         f"try again when it ends, or pass --wait SECONDS") from None
                 time.sleep(0.2)
         fh.seek(0)
         fh.truncate()
-        fh.write(f"pid {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}")
+        fh.write(f"{holder}, pid {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}")
         fh.flush()
         try:
             yield

@@ -317,3 +317,12 @@ CREATE TABLE IF NOT EXISTS fetches (
     raw_path          VARCHAR,
     fetched_at        TIMESTAMP NOT NULL
 );
+
+-- Loaded documents whose source file is gone (deleted or moved): `clsdata run` and `clsdata status` report them.
+-- The documents' rows stay (history); a file that comes back is taken off the list.
+CREATE TABLE IF NOT EXISTS missing_sources (
+    path              VARCHAR PRIMARY KEY,
+    document_id       VARCHAR NOT NULL,
+    noticed_at        TIMESTAMP NOT NULL,
+    run_id            VARCHAR NOT NULL
+);

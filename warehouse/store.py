@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import threading
+import time
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +33,43 @@ class WarehouseError(Exception):
     pass
 
 
+REBUILD = "it is derived from the documents: rebuild it with `clsdata run --rebuild`"
+_DAMAGE = ("not a valid duckdb database", "could not read enough bytes", "corrupt database file", "checksum",
+           "failed to read", "serializ", "deserializ", "internal error", "invalid block", "database file")
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Whether a DuckDB error means the file itself is damaged (truncated, overwritten), not a bad query."""
+    if isinstance(exc, duckdb.SerializationException | duckdb.InternalException):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.Error) and not isinstance(
+        exc, duckdb.ParserException | duckdb.BinderException | duckdb.CatalogException | duckdb.ConversionException
+        | duckdb.InvalidInputException | duckdb.PermissionException | duckdb.InterruptException
+        | duckdb.OutOfMemoryException | duckdb.ConstraintException) and any(d in text for d in _DAMAGE)
+
+
+def damaged(db: Path | str, exc: BaseException) -> WarehouseError:
+    return WarehouseError(f"{db}: the warehouse file is damaged ({_first_line(exc)}); {REBUILD}")
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return (lines[0] if lines else type(exc).__name__)[:200]
+
+
+def verify(con: duckdb.DuckDBPyConnection, db: Path | str = "") -> None:
+    """Read every row of every table (checksums are checked on read): WarehouseError naming --rebuild when a
+    block is damaged. ~0.1 s per 100 MB; run by `clsdata status` and at the start of every run."""
+    try:
+        tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = "
+                                            "current_database() AND schema_name = 'main'").fetchall()]
+        for table in tables:
+            con.execute(f'SELECT count(*), sum(hash(t)) FROM "{table}" t').fetchall()
+    except duckdb.Error as exc:
+        raise damaged(db, exc) from exc
+
+
 def _views() -> list[Path]:
     return sorted((HERE / "views").glob("v_*.sql"))
 
@@ -39,6 +79,37 @@ def slug(text: str) -> str:
     lowered = text.lower().replace("œ", "oe").replace("æ", "ae")
     folded = "".join(c for c in unicodedata.normalize("NFD", lowered) if unicodedata.category(c) != "Mn")
     return re.sub(r"[^a-z0-9]+", "-", folded).strip("-") or "x"
+
+
+_READY: set[tuple[str, int, int]] = set()  # warehouse files whose schema this process has created or checked
+
+
+def _identity(db: Path | str) -> tuple[str, int, int] | None:
+    try:
+        st = os.stat(db)
+    except OSError:
+        return None
+    return (str(Path(db).resolve()), st.st_dev, st.st_ino)  # a rebuilt file is a new inode
+
+
+def forget(db: Path | str) -> None:
+    """Before a warehouse file is deleted (`--rebuild`): its next connection creates the schema again (a new
+    file may get the old one's inode)."""
+    identity = _identity(db)
+    if identity is not None:
+        _READY.discard(identity)
+
+
+def init_schema(con: duckdb.DuckDBPyConnection, db: Path | str = "") -> None:
+    """Create or upgrade the schema (tables, views, themes), once per process and file: later connections of
+    this process to the same file only check its version."""
+    identity = _identity(db) if db else None
+    if identity in _READY:
+        check_version(con, db)
+        return
+    _create_schema(con, db)
+    if identity is not None:
+        _READY.add(identity)
 
 
 def check_version(con: duckdb.DuckDBPyConnection, db: Path | str = "") -> None:
@@ -52,7 +123,7 @@ def check_version(con: duckdb.DuckDBPyConnection, db: Path | str = "") -> None:
                              f"{WAREHOUSE_VERSION}; rebuild it from the documents with `clsdata run --rebuild`")
 
 
-def init_schema(con: duckdb.DuckDBPyConnection, db: Path | str = "") -> None:
+def _create_schema(con: duckdb.DuckDBPyConnection, db: Path | str = "") -> None:
     check_version(con, db)
     con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
     con.execute((HERE / "schema.sql").read_text(encoding="utf-8"))
@@ -72,22 +143,48 @@ def init_schema(con: duckdb.DuckDBPyConnection, db: Path | str = "") -> None:
 
 
 @contextmanager
-def connect(db: Path | str = DEFAULT_DB, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(db: Path | str = DEFAULT_DB, *, read_only: bool = False,
+            config: dict[str, Any] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the warehouse. Writing (read_only=False) creates or upgrades its schema: only the ingest
+    service (clsdata/service.py) opens it so, under the run lock. Damage is one WarehouseError naming
+    `--rebuild`."""
     db = Path(db)
     if read_only and not db.exists():
         raise WarehouseError(f"{db}: no warehouse there (run `clsdata run` first)")
     if not read_only:
         db.parent.mkdir(parents=True, exist_ok=True)
+    if db.exists() and not db.is_file():
+        raise WarehouseError(f"{db}: not a regular file, not a warehouse")
     try:
-        con = duckdb.connect(str(db), read_only=read_only)
-    except duckdb.IOException as exc:
-        raise WarehouseError(f"{db}: cannot open the warehouse ({str(exc).splitlines()[0]})") from exc
+        con = duckdb.connect(str(db), read_only=read_only, config=config or {})
+    except duckdb.Error as exc:
+        if is_damage(exc):
+            raise damaged(db, exc) from exc
+        raise WarehouseError(f"{db}: cannot open the warehouse ({_first_line(exc)})") from exc
     try:
-        if not read_only:
-            init_schema(con, db)
+        try:
+            if not read_only:
+                init_schema(con, db)
+            else:
+                _check_readable(con, db)
+        except duckdb.Error as exc:
+            if is_damage(exc):
+                raise damaged(db, exc) from exc
+            raise
         yield con
     finally:
         con.close()
+
+
+def _check_readable(con: duckdb.DuckDBPyConnection, db: Path | str) -> None:
+    """A warehouse opened read-only: it has clsdata's `meta` and this clsdata's schema version."""
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'warehouse_version'").fetchone()
+    except duckdb.CatalogException:
+        raise WarehouseError(f"{db}: not a clsdata warehouse (no `meta` table); {REBUILD}") from None
+    if row is None or int(row[0]) != WAREHOUSE_VERSION:
+        raise WarehouseError(f"{db}: built with warehouse schema {row[0] if row else '?'}, this clsdata reads "
+                             f"schema {WAREHOUSE_VERSION}; rebuild it from the documents with `clsdata run --rebuild`")
 
 
 def _bbox(item: Any) -> list[float] | None:
@@ -396,15 +493,109 @@ def quarantine_document(con: duckdb.DuckDBPyConnection, path: str, sha256: str |
                 [path, sha256, reason, detail, extractor_version, datetime.now()])
 
 
-def query(db: Path | str, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Run one SQL statement on the warehouse opened read-only."""
-    with connect(db, read_only=True) as con:
-        try:
-            cur = con.execute(sql)
-        except duckdb.Error as exc:
-            raise WarehouseError(str(exc).splitlines()[0]) from exc
-        columns = [d[0] for d in cur.description] if cur.description else []
-        return columns, cur.fetchall()
+READ_STATEMENTS = {duckdb.StatementType.SELECT: "SELECT", duckdb.StatementType.EXPLAIN: "EXPLAIN"}
+
+
+def reader_config(memory_mb: int) -> dict[str, Any]:
+    """A reader that sees the warehouse and nothing else: no files, no network, no extensions, a memory limit,
+    no spilling (then `lock_reader`)."""
+    return {"enable_external_access": False, "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False, "allow_community_extensions": False,
+            "memory_limit": f"{memory_mb}MB", "max_temp_directory_size": "0KB"}
+
+
+def lock_reader(con: duckdb.DuckDBPyConnection) -> None:
+    """No progress bar (DuckDB's checks Python's signals from the query's thread and aborts the process on
+    Ctrl+C), then the configuration locked: a query cannot SET anything back."""
+    con.execute("SET enable_progress_bar = false")
+    con.execute("SET lock_configuration = true")
+
+
+def query(db: Path | str, sql: str, *, timeout_s: float = 60.0,
+          memory_mb: int = 2048) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run one read-only statement (SELECT, or EXPLAIN of one) on the warehouse, and only on it: the connection
+    is read-only, cannot reach files, the network or extensions (`reader_config`), and the statement stops
+    after `timeout_s` or at `memory_mb` with a WarehouseError saying so. Ctrl+C interrupts it
+    (KeyboardInterrupt after `connection.interrupt()`)."""
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise WarehouseError(_first_line(exc)) from exc
+    if len(statements) != 1:
+        raise WarehouseError(f"one statement at a time (got {len(statements)})")
+    kind = statements[0].type
+    if kind not in READ_STATEMENTS:
+        raise WarehouseError(f"only a SELECT (or EXPLAIN) reads the warehouse here; got a {kind.name} statement")
+    with connect(db, read_only=True, config=reader_config(memory_mb)) as con:
+        lock_reader(con)
+        verify(con, db)
+        with _watchdog(con, timeout_s) as why:
+            try:
+                cur = con.execute(sql)
+                columns = [d[0] for d in cur.description] if cur.description else []
+                rows = cur.fetchall()
+            except duckdb.InterruptException as exc:
+                if why.get("stop") == "timeout":
+                    raise WarehouseError(f"the query was stopped after {timeout_s:g} s (CLSDATA_QUERY_TIMEOUT)") \
+                        from exc
+                raise KeyboardInterrupt from exc
+            except duckdb.OutOfMemoryException as exc:
+                raise WarehouseError(f"the query needs more than {memory_mb} MB (CLSDATA_QUERY_MEMORY_MB); "
+                                     f"select fewer rows or columns") from exc
+            except duckdb.Error as exc:
+                if is_damage(exc):
+                    raise damaged(db, exc) from exc
+                raise WarehouseError(_first_line(exc)) from exc
+        if why.get("stop") == "sigint":
+            raise KeyboardInterrupt
+        return columns, rows
+
+
+@contextmanager
+def _watchdog(con: duckdb.DuckDBPyConnection, timeout_s: float) -> Iterator[dict[str, str]]:
+    """While a statement runs in this (main) thread: `con.interrupt()` at the deadline or on SIGINT. Python runs
+    signal handlers only between bytecodes, never during DuckDB's C++ execution, so SIGINT is seen through a
+    wake-up file descriptor by a watcher thread. Yields {'stop': 'timeout' | 'sigint'} once stopped."""
+    import os
+    import select
+    import signal
+
+    why: dict[str, str] = {}
+    done = threading.Event()
+    main = threading.current_thread() is threading.main_thread()
+    read_fd, write_fd = os.pipe()
+    os.set_blocking(write_fd, False)
+    previous_fd = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False) if main else None
+    previous_handler = signal.signal(signal.SIGINT, lambda *_: why.setdefault("stop", "sigint")) if main else None
+    deadline = time.monotonic() + timeout_s
+
+    def watch() -> None:
+        while not done.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                why.setdefault("stop", "timeout")
+                con.interrupt()
+                return
+            ready, _, _ = select.select([read_fd], [], [], min(left, 0.2))
+            if ready:
+                signals = os.read(read_fd, 64)
+                if signal.SIGINT in signals:
+                    why.setdefault("stop", "sigint")
+                    con.interrupt()
+                    return
+
+    watcher = threading.Thread(target=watch, name="clsdata-query-watchdog", daemon=True)
+    watcher.start()
+    try:
+        yield why
+    finally:
+        done.set()
+        watcher.join(1)
+        if main:
+            signal.set_wakeup_fd(previous_fd if previous_fd is not None else -1)
+            signal.signal(signal.SIGINT, previous_handler)
+        os.close(read_fd)
+        os.close(write_fd)
 
 
 def summary(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -485,6 +676,7 @@ def export(db: Path | str, out_dir: Path, fmt: str, *, with_contacts: bool = Fal
     meanings = column_meanings()
     entries = []
     with connect(db, read_only=True) as con:
+        verify(con, db)
         meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
         for name in names:
             partition = PARTITIONED.get(name) if fmt == "parquet" else None
@@ -534,6 +726,47 @@ def quarantined_documents(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str
     """path -> (sha256, extractor version) of quarantined files (unchanged bad files are not retried)."""
     rows = con.execute("SELECT path, sha256, extractor_version FROM quarantine").fetchall()
     return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def abort_dead_runs(con: duckdb.DuckDBPyConnection) -> int:
+    """Runs still recorded 'running' are dead (the caller holds the run lock, so no other run is alive: one was
+    killed, or its machine stopped): recorded 'aborted'. Returns how many."""
+    dead = con.execute("SELECT count(*) FROM runs WHERE status = 'running'").fetchone()
+    con.execute("UPDATE runs SET status = 'aborted' WHERE status = 'running'")
+    return int(dead[0]) if dead else 0
+
+
+def running_runs(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
+    """Runs recorded 'running' (in a generation left by a killed process), as rows of `runs`."""
+    return con.execute("SELECT * FROM runs WHERE status = 'running'").fetchall()
+
+
+def record_aborted(con: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -> None:
+    """Runs of killed processes (rows of `runs` read from their unpublished generations), recorded 'aborted'."""
+    for row in rows:
+        con.execute("INSERT OR IGNORE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'aborted')", list(row[:8]))
+
+
+def loaded_paths(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, datetime]]:
+    """(path, sha256, loaded_at) of every loaded document."""
+    return con.execute("SELECT path, document_id, loaded_at FROM documents ORDER BY path").fetchall()
+
+
+def note_missing(con: duckdb.DuckDBPyConnection, run_id: str, gone: list[tuple[str, str]],
+                 back: list[str]) -> None:
+    """Sources whose documents are loaded but whose files are gone (path, sha256): recorded once, with the run
+    that first missed them; files that came back are no longer listed."""
+    if back:
+        con.execute("DELETE FROM missing_sources WHERE path IN (SELECT unnest(?))", [back])
+    for path, sha in gone:
+        con.execute("INSERT OR IGNORE INTO missing_sources VALUES (?, ?, ?, ?)", [path, sha, datetime.now(), run_id])
+
+
+def missing_sources(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
+    """(path, status of its contract, noticed_at) of loaded documents whose source file is gone."""
+    return con.execute("""
+        SELECT m.path, coalesce(c.status, '-'), m.noticed_at FROM missing_sources m
+        LEFT JOIN contracts c ON c.document_id = m.document_id ORDER BY m.path""").fetchall()
 
 
 def start_run(con: duckdb.DuckDBPyConnection, run_id: str, extractor_version: str) -> None:

@@ -32,12 +32,15 @@ UTF32 = "utf-32-le" if sys.byteorder == "little" else "utf-32-be"
 
 
 def _cache_dir() -> Path:
-    configured = os.environ.get("CLSDATA_NATIVE_CACHE")
-    return Path(configured) if configured else Path.home() / ".cache" / "clsdata" / "native"
+    from clsdata.settings import current
+
+    return current().native_cache_dir
 
 
 def _compiler() -> str | None:
-    for name in (os.environ.get("CC"), "cc", "gcc", "clang"):
+    from clsdata.settings import current
+
+    for name in (current().cc, "cc", "gcc", "clang"):
         if name and shutil.which(name):
             return name
     return None
@@ -66,7 +69,9 @@ def _build(source: Path, target: Path, compiler: str) -> str | None:
 @functools.cache
 def library(name: str) -> ctypes.CDLL | None:
     """The compiled helper `name` (`pipeline/native/<name>.c`), built if needed; None when unavailable."""
-    if os.environ.get("CLSDATA_NATIVE", "").lower() in ("off", "0", "no", "false"):
+    from clsdata.settings import current
+
+    if not current().native:
         return None
     source = HERE / f"{name}.c"
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in [source, *sorted(HERE.glob("*.h"))])).hexdigest()[:16]

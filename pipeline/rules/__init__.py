@@ -1,5 +1,9 @@
 """Rules as data: structure patterns (structure.yaml, tables.yaml), vocabularies (partners, publics, themes,
-départements) and enrichment patterns (enrich.yaml)."""
+départements) and enrichment patterns (enrich.yaml).
+
+Every file is parsed by its pydantic model (pipeline/rules/models.py) when first loaded: a bad file raises
+RuleFileError naming the file, the key and the reason. `check_rules()` loads them all (the CLI and the ingest
+service call it at start, so a bad rule file is refused before any document is read)."""
 
 from __future__ import annotations
 
@@ -13,7 +17,23 @@ from typing import Any
 
 import yaml
 
+from pipeline.rules.models import (
+    DepartementRow,
+    EnrichFile,
+    OcrFile,
+    PartnersFile,
+    PublicsFile,
+    RuleFileError,
+    StructureFile,
+    TablesFile,
+    ThemesFile,
+    validate_rules,
+)
+
 RULES_DIR = Path(__file__).parent
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the same data as yaml.safe_load, ~10x faster
+__all__ = ["RULES_DIR", "RuleFileError", "check_rules", "ocr_rules", "structure_rules", "table_rules",
+           "vocabularies"]
 
 
 @dataclass(frozen=True)
@@ -37,8 +57,7 @@ class StructureRules:
 
 @cache
 def structure_rules() -> StructureRules:
-    with (RULES_DIR / "structure.yaml").open(encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh)
+    raw = _checked("structure.yaml", StructureFile)
     return StructureRules(version=raw["version"], raw=raw)
 
 
@@ -88,25 +107,52 @@ class Vocabularies:
 
 
 def _yaml(name: str) -> Any:
-    with (RULES_DIR / name).open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    path = RULES_DIR / name
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.load(fh, Loader=_LOADER)  # noqa: S506 (a safe loader: libyaml's when present)
+    except OSError as exc:
+        raise RuleFileError(f"{path}: cannot read the rule file ({exc.strerror or exc})") from exc
+    except yaml.YAMLError as exc:
+        raise RuleFileError(f"{path}: not valid YAML ({' '.join(str(exc).split())[:200]})") from exc
+
+
+def _checked(name: str, model: type[Any]) -> dict[str, Any]:
+    """The rule file as plain data (what the stages read), after its model accepted it."""
+    raw = _yaml(name)
+    validate_rules(model, raw, RULES_DIR / name)
+    return raw  # type: ignore[no-any-return]
+
+
+def _departements() -> tuple[Departement, ...]:
+    path = RULES_DIR / "departements.csv"
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+    except OSError as exc:
+        raise RuleFileError(f"{path}: cannot read the rule file ({exc.strerror or exc})") from exc
+    out = []
+    for i, row in enumerate(rows):
+        d = validate_rules(DepartementRow, row, Path(f"{path}: row {i + 2}"))
+        out.append(Departement(d.code, d.name, d.region))
+    return tuple(out)
 
 
 @cache
 def vocabularies() -> Vocabularies:
     """Partners, publics, themes, départements and enrichment patterns (pipeline/rules/*.yaml, *.csv)."""
+    raw_partners = _checked("partners.yaml", PartnersFile)["partners"]
     partners = tuple(Partner(p["name"], p.get("acronym"), p["kind"], tuple(p.get("names") or ()),
-                             tuple(p.get("acronyms") or ())) for p in _yaml("partners.yaml")["partners"])
-    raw_publics = _yaml("publics.yaml")
+                             tuple(p.get("acronyms") or ())) for p in raw_partners)
+    raw_publics = _checked("publics.yaml", PublicsFile)
     publics = tuple(Public(p["label"], tuple(p["patterns"])) for p in raw_publics["publics"])
     publics += (Public("", tuple(raw_publics.get("not_publics") or ())),)  # matched, then ignored
-    raw = _yaml("themes.yaml")
+    raw = _checked("themes.yaml", ThemesFile)
     themes = tuple(Theme(t["code"], t["label"], t.get("socle"), tuple(re.compile(p) for p in t["patterns"]),
                          tuple(re.compile(p) for p in t.get("weak") or ()), tuple(t.get("yields_to") or ()))
                    for t in raw["themes"])
-    with (RULES_DIR / "departements.csv").open(encoding="utf-8", newline="") as fh:
-        departements = tuple(Departement(r["code"], r["name"], r["region"]) for r in csv.DictReader(fh))
-    return Vocabularies(partners, publics, themes, dict(raw["socle"]), departements, _yaml("enrich.yaml"))
+    return Vocabularies(partners, publics, themes, dict(raw["socle"]), _departements(),
+                        _checked("enrich.yaml", EnrichFile))
 
 
 @dataclass(frozen=True)
@@ -144,8 +190,7 @@ def fold_label(text: str) -> str:
 
 @cache
 def table_rules() -> TableRules:
-    with (RULES_DIR / "tables.yaml").open(encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh)
+    raw = _checked("tables.yaml", TablesFile)
     fields = tuple((name, tuple(re.compile(p, re.IGNORECASE) for p in pats)) for name, pats in raw["fields"].items())
     return TableRules(version=raw["version"], fields=fields, tick=re.compile(raw["tick"], re.IGNORECASE))
 
@@ -153,5 +198,12 @@ def table_rules() -> TableRules:
 @cache
 def ocr_rules() -> dict[str, Any]:
     """Page triage thresholds and OCR settings (ocr.yaml)."""
-    with (RULES_DIR / "ocr.yaml").open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)  # type: ignore[no-any-return]
+    return _checked("ocr.yaml", OcrFile)
+
+
+def check_rules() -> None:
+    """Load every rule file now: RuleFileError (file, key, reason) for the first bad one."""
+    structure_rules()
+    table_rules()
+    vocabularies()
+    ocr_rules()

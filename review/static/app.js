@@ -23,8 +23,9 @@ async function loadDocuments() {
   const list = $("#document-list");
   list.replaceChildren(...docs.map((d) => el("li", { "data-slug": d.slug, tabindex: 0, onclick: () => openDocument(d.slug),
       onkeydown: (e) => { if (e.key === "Enter") openDocument(d.slug); } },
-    d.slug, el("span", { class: `status ${d.status}` }, d.status === "reviewed" ? "relu" : "machine"),
-    el("span", { class: "score" }, d.scores.axes === null ? "pas de score" :
+    d.slug, el("span", { class: `status ${d.status}` }, d.status === "reviewed" ? "relu" :
+      d.status === "broken" ? "illisible" : "machine"),
+    el("span", { class: "score" }, d.error ? d.error : d.scores.axes === null ? "pas de score" :
       `F1 axes ${d.scores.axes} · actions ${d.scores.actions}`))));
 }
 
