@@ -249,11 +249,12 @@ def _reading_warnings(doc: Document) -> list[ExtractionWarning]:
 def warm_up() -> None:
     """Load what the first extraction would otherwise pay for (rules checked, spaCy's model): Dask workers run
     this before their first task (flows/ingest.py)."""
-    from pipeline.nlp import load_nlp
+    from pipeline.nlp import load_nlp, load_tagger
     from pipeline.rules import check_rules
 
     check_rules()
     load_nlp()
+    load_tagger()  # the tagger that splits enumerations (pipeline/enumerations.py)
 
 
 def file_to_extraction(path: Path, *, timeout_s: float | None = None) -> ContractExtraction:

@@ -65,12 +65,16 @@ def rules_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the rule files that a test may break; the loaders read it instead of pipeline/rules/."""
     folder = tmp_path / "rules"
     shutil.copytree(rules.RULES_DIR, folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    from pipeline.rules import segmentation
+
+    loaders = (rules.structure_rules, rules.table_rules, rules.vocabularies, rules.ocr_rules,
+               segmentation.outline_rules, segmentation.enumeration_rules, segmentation.strategy_settings)
     monkeypatch.setattr(rules, "RULES_DIR", folder)
-    for loader in (rules.structure_rules, rules.table_rules, rules.vocabularies, rules.ocr_rules):
+    for loader in loaders:
         loader.cache_clear()
     yield folder
     monkeypatch.undo()
-    for loader in (rules.structure_rules, rules.table_rules, rules.vocabularies, rules.ocr_rules):
+    for loader in loaders:
         loader.cache_clear()
 
 
@@ -85,6 +89,9 @@ def rules_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     ("ocr.yaml", "  dpi: 300", "  dpi: high", "ocr.yaml: ocr.dpi: Input should be a valid integer"),
     ("enrich.yaml", "  email:", "  e-mail:", "enrich.yaml: contacts.email: required key missing"),
     ("publics.yaml", "publics:\n  - label", "publics:\n  - labl", "publics.yaml: publics.0.label: required key"),
+    ("outline.yaml", "  max_chars: 150", "  max_chars: -150", "outline.yaml: heading.max_chars: Input should be greater"),
+    ("strategies.yaml", "{strategy: thematic,", "{strategy: thematik,", "strategies.yaml: axes_from.1.strategy: Input"),
+    ("enumerations.yaml", "item_max_chars:", "item_max_char:", "enumerations.yaml: item_max_char: unknown key"),
 ])
 def test_a_bad_rule_file_is_refused_at_start_naming_the_file_and_the_key(
         rules_copy: Path, name: str, old: str, new: str, message: str) -> None:

@@ -207,3 +207,8 @@ def check_rules() -> None:
     table_rules()
     vocabularies()
     ocr_rules()
+    from pipeline.rules.segmentation import enumeration_rules, outline_rules, strategy_settings
+
+    outline_rules()
+    enumeration_rules()
+    strategy_settings()

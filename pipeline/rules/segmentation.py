@@ -1,6 +1,7 @@
 """Typed rule files of segmentation: outline.yaml (headings, roles) and strategies.yaml (which strategy applies,
 with every threshold). Each file is validated by a pydantic model when first loaded: a typo or a bad value is
-refused with the file, the key and the reason (RuleFileError), never met as a KeyError during extraction.
+refused with the file, the key and the reason (RuleFileError, pipeline/rules/models.py), never met as a KeyError
+during extraction.
 """
 
 from __future__ import annotations
@@ -11,15 +12,13 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from pipeline.rules.models import RuleFileError, validate_rules
 
 RULES_DIR = Path(__file__).parent
 
 Allow = Literal["axes", "actions"]
-
-
-class RuleFileError(ValueError):
-    """A rule file that cannot be used: names the file, the key and the reason."""
 
 
 class _Rules(BaseModel):
@@ -143,19 +142,16 @@ class StrategySettings(_Rules):
 M = TypeVar("M", bound=BaseModel)
 
 
-def load_rule_file(name: str, model: type[M], directory: Path = RULES_DIR) -> M:
+def load_rule_file(name: str, model: type[M], directory: Path | None = None) -> M:
     """A rule file parsed and validated; RuleFileError names the file, the key and the reason."""
-    path = directory / name
+    import pipeline.rules
+
+    path = (directory or pipeline.rules.RULES_DIR) / name
     try:
-        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw: Any = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, yaml.YAMLError) as exc:
         raise RuleFileError(f"{path}: cannot read rule file: {exc}") from exc
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        key = ".".join(str(x) for x in first["loc"]) or "(top level)"
-        raise RuleFileError(f"{path}: key {key}: {first['msg']}") from exc
+    return validate_rules(model, raw, path)  # type: ignore[no-any-return]
 
 
 @cache
