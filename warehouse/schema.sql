@@ -251,6 +251,17 @@ CREATE TABLE IF NOT EXISTS contacts (
     PRIMARY KEY (contract_id, kind, value)
 );
 
+-- The steps of an action's fiche ("Etape 2 : …", "Opération 1 : …"): part of the action, never actions.
+CREATE TABLE IF NOT EXISTS action_steps (
+    action_id         VARCHAR NOT NULL,
+    ordinal           INTEGER NOT NULL,         -- order in the fiche, from 0
+    contract_id       VARCHAR NOT NULL,
+    title             VARCHAR NOT NULL,         -- without 'Etape N :'
+    years             INTEGER[] NOT NULL,       -- years its own échéance names
+    schedule          VARCHAR,                  -- its échéance as printed
+    PRIMARY KEY (action_id, ordinal)
+);
+
 CREATE TABLE IF NOT EXISTS action_years (
     action_id         VARCHAR NOT NULL,
     year              INTEGER NOT NULL,
@@ -275,6 +286,19 @@ CREATE TABLE IF NOT EXISTS contract_publics (
 );
 
 -- How each page's text was read (issue #8): its text layer, or OCR, and why.
+-- The outline of each document (issue #16): its sections, the role each was given and why (pipeline/outline.py).
+CREATE TABLE IF NOT EXISTS sections (
+    document_id       VARCHAR NOT NULL,
+    ordinal           INTEGER NOT NULL,
+    title             VARCHAR NOT NULL,         -- the section's heading as printed ('' for the front matter)
+    level             DOUBLE NOT NULL,          -- heading level, 1 = top (0 for the front matter)
+    role              VARCHAR NOT NULL,         -- toc | preamble | context | diagnostic | overview | plan | governance | signatures | annex | aside | body
+    evidence          VARCHAR NOT NULL,         -- why that role: the heading's words, the content, the enclosing section
+    first_page        INTEGER NOT NULL,
+    last_page         INTEGER NOT NULL,
+    PRIMARY KEY (document_id, ordinal)
+);
+
 CREATE TABLE IF NOT EXISTS pages (
     document_id       VARCHAR NOT NULL,
     page              INTEGER NOT NULL,

@@ -21,9 +21,9 @@ from schemas.extraction import ContractExtraction
 
 HERE = Path(__file__).parent
 DEFAULT_DB = Path("warehouse/cls.duckdb")
-WAREHOUSE_VERSION = 6  # bump when a table changes; an older file must be rebuilt (`clsdata run --rebuild`)
+WAREHOUSE_VERSION = 7  # bump when a table changes; an older file must be rebuilt (`clsdata run --rebuild`)
 # Tables holding one contract's rows (from its reading), children first (deleted in this order, inserted in reverse).
-CONTRACT_TABLES = ("action_years", "action_partners", "action_publics", "action_themes", "axis_themes",
+CONTRACT_TABLES = ("action_steps", "action_years", "action_partners", "action_publics", "action_themes", "axis_themes",
                    "indicators", "governance", "contacts", "actions", "objectives", "axes", "contract_partners",
                    "contract_publics", "contracts")
 TERRITORY_COLUMNS = "territory_id, name, kind, department, region"
@@ -270,6 +270,8 @@ def document_rows(x: ContractExtraction, loaded_at: datetime, origin: str = "mac
         "documents": [(cid, x.document.path, x.document.media_type, x.document.pages, x.extractor_version,
                        x.schema_version, loaded_at, origin, reviewed_by, reviewed_on)],
         "pages": [(cid, p.page, p.triage, p.reason, p.method, p.ocr_confidence, p.words) for p in x.pages],
+        "sections": [(cid, k, s.title, s.level, s.role, s.evidence, s.first_page, s.last_page)
+                     for k, s in enumerate(x.sections)],
         "publications": [(cid, contract_key(x), x.document.path, x.document.media_type, method, ocr_pages,
                           len(x.axes), len(x.objectives), len(x.actions), len(x.warnings), False, 0, "")],
         "extractions": [(cid, x.model_dump_json())],
@@ -318,6 +320,9 @@ def extraction_to_rows(x: ContractExtraction, contract_id: str | None = None, pu
                                 pilot_names + [p for p in dict.fromkeys(a.partners) if p not in pilot_names],
                                 a.ocr_confidence, ver))
         rows["action_years"].extend((aid, y) for y in sorted(set(a.years)))
+        if sheet is not None:
+            rows["action_steps"].extend((aid, k, contract_id, step.title, sorted(set(step.years)), step.schedule)
+                                        for k, step in enumerate(sheet.steps))
         rows["action_themes"].extend((aid, t.code, r + 1, t.evidence) for r, t in enumerate(a.themes))
         rows["action_publics"].extend((aid, p) for p in dict.fromkeys(a.publics))
         pilots = {slug(p) for p in a.pilots}
@@ -346,8 +351,8 @@ def _delete_contract_rows(con: duckdb.DuckDBPyConnection, contract_id: str) -> N
                     [contract_id])
     con.execute("DELETE FROM axis_themes WHERE axis_id IN (SELECT axis_id FROM axes WHERE contract_id = ?)",
                 [contract_id])
-    for table in ("action_partners", "indicators", "governance", "contacts", "actions", "objectives", "axes",
-                  "contract_partners", "contract_publics", "contracts"):
+    for table in ("action_steps", "action_partners", "indicators", "governance", "contacts", "actions", "objectives",
+                  "axes", "contract_partners", "contract_publics", "contracts"):
         con.execute(f"DELETE FROM {table} WHERE contract_id = ?", [contract_id])
 
 
@@ -444,11 +449,11 @@ def load_extraction(con: duckdb.DuckDBPyConnection, x: ContractExtraction, *, or
     con.execute("BEGIN TRANSACTION")
     try:
         before = con.execute("SELECT contract_id FROM publications WHERE document_id = ?", [sha]).fetchone()
-        for table, key in (("pages", "document_id"), ("publications", "document_id"),
+        for table, key in (("pages", "document_id"), ("sections", "document_id"), ("publications", "document_id"),
                            ("extractions", "document_id"), ("documents", "document_id")):
             con.execute(f"DELETE FROM {table} WHERE {key} = ?", [sha])
         con.execute("DELETE FROM quarantine WHERE path = ?", [x.document.path])
-        for table in ("documents", "pages", "publications", "extractions"):
+        for table in ("documents", "pages", "sections", "publications", "extractions"):
             if rows[table]:
                 _insert(con, f"INSERT INTO {table}", rows[table])
         contract_ids = list(dict.fromkeys([*([before[0]] if before else []), rows["publications"][0][1]]))
@@ -625,7 +630,8 @@ def quarantined(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
 
 
 EXPORT_TABLES = ("territories", "territory_units", "territory_communes", "themes", "partners", "documents", "pages",
-                 "contracts", "publications", "axes", "axis_themes", "objectives", "actions", "action_years",
+                 "sections", "contracts", "publications", "axes", "axis_themes", "objectives", "actions",
+                 "action_steps", "action_years",
                  "action_themes", "action_publics", "action_partners", "indicators", "governance",
                  "contract_partners", "contract_publics", "quarantine", "geo_regions", "geo_departements",
                  "geo_epci", "geo_communes")
