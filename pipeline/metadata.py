@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import date
 
 from pipeline.model import Document
@@ -88,33 +89,73 @@ def normalise_territory(name: str, rules: StructureRules) -> str:
     parts = re.split(r"(\s+[–—-]\s+)", name, maxsplit=1)
     head, dash, tail = (parts[0], parts[1], parts[2]) if len(parts) == 3 else (name, "", "")
     if dash:  # "Mont Saint-Michel – Normandie" is one name; "Sud Charente – document validé" is not
-        words = [w for w in tail.split() if w.lower() not in {"de", "du", "des", "la", "le", "les", "et", "sur", "en",
-                                                               "lès", "l’", "l'", "d’", "d'"}]
+        words = [w for w in tail.split() if w.lower() not in _PARTICLES]
         name = name if words and all(w[:1].isupper() for w in words) else head
     for stop in rules.raw["territory_stop_words"]:
         idx = name.find(" " + stop)
         if idx > 0:
             name = name[:idx]
-    name = re.sub(r"\s+et\s+(?:du|de la|de l[’']|des|le|la|les|l[’'])\s*", " et ", name)
-    name = re.sub(r"\s+(?:et|de|du|des|la|le|sur|en)$", "", name.strip())
+    name = re.sub(r"\s+et\s+(?:du|de la|de l[’']|des|de|le|la|les|l[’'])\s+", " et ", name)
+    name = re.sub(r"(?:\s+(?:et|de|du|des|la|le|sur|en|[-–—]))+$", "", name.strip())
     words = name.split()
-    if words and words[0].isupper() and len(name) > 4:  # "L'ERNEE ET LE BOCAGE" printed in capitals
-        name = " ".join(w if w in {"et"} else w.capitalize() for w in name.lower().split())
+    if words and words[0].rstrip(",").isupper() and len(name) > 4:  # "L'ERNEE ET LE BOCAGE" printed in capitals
+        name = " ".join(w if w in rules.raw["territory_acronyms"] else _capitalised(w.lower(), i)
+                        for i, w in enumerate(name.split()))
+    if name[:1].islower():  # "du pays de Brest", "des îles bretonnes du Ponant"
+        name = name[:1].upper() + name[1:]
     return name.strip(" ’'")
 
 
+_PARTICLES = {"de", "du", "des", "la", "le", "les", "et", "sur", "en", "lès", "l’", "l'", "d’", "d'"}
+
+
+def _capitalised(word: str, position: int) -> str:
+    """A word of a name printed in capitals: particles in lower case ("Cœur du Jura et Champagnole"), elided
+    ones too ("d’Ostrevent"), the first word and the rest capitalised ("Saint-Jean-de-Luz" keeps its inner case)."""
+    if position and word in _PARTICLES:
+        return word
+    elided = re.match(r"^([dl][’'])(.+)$", word)
+    if elided and position:
+        return elided[1] + _capitalised(elided[2], 0)
+    return "-".join(part if part in {"de", "du", "des", "la", "le", "les", "sur", "en", "lès"} and n else
+                    part[:1].upper() + part[1:] for n, part in enumerate(word.split("-")))
+
+
+def _plausible_territory(name: str, rules: StructureRules) -> bool:
+    first = name.split()[0] if name.split() else ""
+    return (len(name) >= 3 and name not in rules.raw["territory_not_names"]
+            and first not in rules.raw["territory_not_first_words"])
+
+
 def text_to_territory(texts: list[str], rules: StructureRules) -> str | None:
+    """The contracting territory: the patterns in their order, each pattern's most repeated name; a name the
+    document prints twice or more wins over one read once (a news site's name after "contrat local de santé"
+    in a list of related articles, a president's name after "la Communauté d’agglomération")."""
+    flats = [re.sub(r"\s+", " ", text) for text in texts]
+    joined = "\n".join(flats)
+    folded = joined.casefold()
+    # words printed in lower case in running text (not in an address: "ville-bastia.fr", "contact@pantin.fr")
+    # (twice at least: a keyword tag prints a name in lower case once, "Mots-clés : bastia")
+    lower = Counter(re.findall(r"(?<![\w./@-])([a-zà-ÿœ]+)(?![\w/@-]|\.\w)", joined))
+    fallback: str | None = None
     for pattern in rules.patterns("territory"):
-        for text in texts:
-            flat = re.sub(r"\s+", " ", text)
-            m = pattern.search(flat)
-            if m:
+        found: list[tuple[int, str]] = []
+        for flat in flats:
+            for m in pattern.finditer(flat):
                 name = normalise_territory(m["territory"], rules)
-                if len(name) >= 3 and name not in rules.raw["territory_not_names"]:
-                    return name
-    return None
-
-
+                # one capitalised word the document also prints in lower case is a common word ("CLS Création …")
+                common = " " not in name and lower[name.lower()] >= 2 and name.lower() != name
+                if _plausible_territory(name, rules) and not common:
+                    found.append((folded.count(m["territory"].casefold()), name))
+        if not found:
+            continue
+        count, name = max(found, key=lambda f: f[0])  # the first of the most repeated
+        if count >= 2:
+            # a part of a longer name read before: the longer one ("Douaisis Agglo" in "Cœur d’Ostrevent et Douaisis Agglo")
+            part = re.sub(r"\s+(?:communauté|agglo|agglomération|métropole)$", "", name.casefold())
+            return fallback if fallback and part in fallback.casefold() else name
+        fallback = fallback or found[0][1]
+    return fallback
 
 
 def period_until(texts: list[str], signed: date | None, rules: StructureRules) -> tuple[int | None, int | None]:

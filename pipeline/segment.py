@@ -137,7 +137,7 @@ def document_to_tree(doc: Document) -> Tree:
     if declared_actions is not None and declared_actions != len(actions):
         warnings.append(("DECLARED_ACTIONS_MISMATCH",
                          f"the document declares {declared_actions} actions, {len(actions)} were found"))
-    territory = text_to_territory(_texts_outside(doc, outline, {"aside", "toc"}), rules)
+    territory = text_to_territory(_texts_outside(doc, outline, {"aside"}), rules)
     if territory is None:
         warnings.append(("TERRITORY_NOT_FOUND", "no contracting territory could be read"))
     return Tree("contract", territory, start, end, signed, declared_axes,

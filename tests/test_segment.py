@@ -60,6 +60,20 @@ def test_declared_counts(text: str, axes: int | None, actions: int | None) -> No
     ("Contrat local de santé de l’Ernée et du Bocage mayennais", "Ernée et Bocage mayennais"),
     ("Coordinatrice du CLS Laval Agglomération", "Laval Agglomération"),
     ("Pour renforcer sa politique de santé, Le Mans Métropole a signé avec l'ARS", "Le Mans Métropole"),
+    # a title in capitals, its particles put back in lower case, acronyms kept
+    ("CONTRAT LOCAL DE SANTÉ HAUTE-SAINTONGE ET VAL DE SEUGNE · 2023-2027", "Haute-Saintonge et Val de Seugne"),
+    ("CONTRAT LOCAL DE SANTÉ DU PETR DU PAYS DE LA DÉODATIE", "PETR du Pays de la Déodatie"),
+    # a kind word after the name, a lower-case "pays", a lower-case adjective, a dash inside the name
+    ("Le conseil communautaire de Vitré Communauté a voté le contrat local de santé.", "Vitré Communauté"),
+    ("Le CLS a été signé par les intercommunalités du pays de Morlaix.", "Pays de Morlaix"),
+    ("Le contrat local de santé du Pays châtelleraudais est signé.", "Pays châtelleraudais"),
+    ("Une deuxième version du CLS de Grand Paris - Grand Est a été signée.", "Grand Paris - Grand Est"),
+    ("Le contrat local de santé des Territoires Ruraux du Lunévillois 2022-2026", "Territoires Ruraux du Lunévillois"),
+    ("Contrat local de santé des vallées catalanes du Tech et du Haut-Vallespir", "Vallées catalanes du Tech et Haut-Vallespir"),
+    ("Le 3 mai 2024, la commune de Saint-Pierre a officialisé la signature de son CLS.", "Saint-Pierre"),
+    ("Métropole du Grand Reims", "Grand Reims"),
+    # "Pays de la Loire" is the region, not a contracting pays
+    ("L’ARS Pays de la Loire et la Communauté de communes du Pays de Craon signent le CLS.", "Pays de Craon"),
 ])
 def test_territory(text: str, expected: str) -> None:
     assert text_to_territory([text], R) == expected
@@ -117,3 +131,25 @@ def test_year_blocks_from_pdf_tiles_are_recognised() -> None:
 def test_territory_stops_at_the_end_of_the_name() -> None:
     text = "Le Contrat local de santé de l’Ernée et du Bocage mayennais fera l’objet de points d’étape annuels"
     assert text_to_territory([text], R) == "Ernée et Bocage mayennais"
+
+
+def test_territory_printed_again_wins_over_a_name_read_once() -> None:
+    """A news card after "contrat local de santé" and a president's name after "Communauté d’agglomération"
+    are read once; the contracting territory is printed again."""
+    texts = ["Pays Voisin : à quoi sert le contrat local de santé La Gazette du Centre",
+             "Le Président de la Communauté d’agglomération Jean Martin a signé.",
+             "La Communauté d’agglomération Val de Loing signe son contrat local de santé.",
+             "Val de Loing : les habitants au cœur du contrat."]
+    assert text_to_territory(texts, R) == "Val de Loing"
+
+
+def test_a_common_word_after_cls_is_not_a_territory() -> None:
+    texts = ["CLS Création d’une maison de santé", "La création d’un poste, la création d’un lieu",
+             "Signé par la Ville de Montargis"]
+    assert text_to_territory(texts, R) == "Montargis"
+
+
+def test_a_longer_name_read_first_keeps_its_parts() -> None:
+    texts = ["Les communautés de communes de Cœur de Brenne et de Brenne Val de Creuse signent le contrat local de santé.",
+             "Brenne Val de Creuse Communauté", "Brenne Val de Creuse Communauté finance le poste."]
+    assert text_to_territory(texts, R) == "Cœur de Brenne et Brenne Val de Creuse"

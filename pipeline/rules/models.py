@@ -76,6 +76,8 @@ class StructureFile(_Rules):
     territory: Patterns
     territory_stop_words: list[str]
     territory_not_names: list[str]
+    territory_not_first_words: list[str]
+    territory_acronyms: list[str]
     overview: Patterns
     is_cls: Patterns
     hyphen_keep_prefixes: list[str]
