@@ -12,11 +12,11 @@ Steps, each a small pure function:
 from __future__ import annotations
 
 import functools
-from dataclasses import replace
 import re
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from pipeline.model import Block, Box, Line, Page, Word
 from pipeline.rules import structure_rules

@@ -39,7 +39,8 @@ def _place(blocks: list[Block], tables: list[Table]) -> list[Block]:
 
 # A font is bold by its name ("Arial-BoldMT", "Calibri,Bold"); printers that rename fonts ("TT5C6t00", PScript5)
 # hide it. Then the same words printed in two fonts at one size tell: a bold face is wider than its regular one.
-_STYLED_NAME = re.compile(r"bold|black|heavy|semibold|demi|italic|oblique|light|regular|regu|mono|roman|book|medium|,b\b|-b\b",
+_STYLED_NAME = re.compile(r"bold|black|heavy|semibold|demi|italic|oblique|light|regular|regu|mono|roman|book|medium"
+                          r"|,b\b|-b\b",
                           re.I)
 BOLD_WIDTH_RATIO = 1.01  # median width ratio of the same words, bold face over regular face (Calibri: ~1.02)
 BOLD_WIDER_SHARE = 0.85  # share of those words wider in the bold face (another family would be wider and narrower)

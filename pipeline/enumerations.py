@@ -106,16 +106,19 @@ def _prose_res() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.
     quoted = re.compile(rf"\b(?P<noun>{nouns})\b[^«»:]{{0,40}}»[^«»]{{0,80}}«\s*(?P<rest>[^»]+?)\s*»", re.I)
     # "les axes d’intervention prioritaires que sont l’accès aux soins, …", "Cinq axes stratégiques ont été ainsi
     # définis, a, b, … et e."
-    relative = re.compile(rf"(?:\b(?P<count>\d{{1,2}}|{counts})\s+(?:{r.count_adjectives}\s+)?)?(?P<noun>{nouns})\b[^.:;]{{0,50}}?"
+    relative = re.compile(rf"(?:\b(?P<count>\d{{1,2}}|{counts})\s+(?:{r.count_adjectives}\s+)?)?"
+                          rf"(?P<noun>{nouns})\b[^.:;]{{0,50}}?"
                           rf"(?:\s+(?:que|qui)\s+sont(?:\s+sur)?|\s+(?:ont\s+[ée]t[ée]|sont|seront)\s+(?:\w+\s+)?"
                           rf"(?:d[ée]finis|retenus|identifi[ée]s|arr[êe]t[ée]s|choisis|d[ée]gag[ée]s|fix[ée]s)\s*,)\s+(?P<rest>[^.]+)",
                           re.I)
     # "La prévention, l'accès aux soins et la santé mentale sont les trois axes du contrat"
-    copula = re.compile(rf"^(?P<rest>[^:;]{{10,300}}?)\s+(?:sont|constituent|forment|seront|repr[ée]sentent|composent)\s+"
+    copula = re.compile(rf"^(?P<rest>[^:;]{{10,300}}?)\s+"
+                        rf"(?:sont|constituent|forment|seront|repr[ée]sentent|composent)\s+"
                         rf"(?:les|ses|des)\s+(?:(?P<count>\d{{1,2}}|{counts})\s+)?(?:{r.count_adjectives}\s+)?"
                         rf"(?P<noun>{nouns})\b", re.I)
     # "X, Y et Z au cœur des objectifs … Il s'agit des principaux axes de travail …": the list is the sentence before
-    anaphora = re.compile(rf"^(?:il|ce|elles?|ils)\s+s.agit\s+(?:des|de\s+ses|de\s+ces)\s+(?:(?P<count>\d{{1,2}}|{counts})\s+)?"
+    anaphora = re.compile(rf"^(?:il|ce|elles?|ils)\s+s.agit\s+(?:des|de\s+ses|de\s+ces)\s+"
+                          rf"(?:(?P<count>\d{{1,2}}|{counts})\s+)?"
                           rf"(?:{r.count_adjectives}\s+)?(?P<noun>{nouns})\b", re.I)
     return quoted, copula, anaphora, relative
 
@@ -185,7 +188,7 @@ def block_to_heading_announcement(block: Block, rules: EnumerationRules) -> Anno
                   for x in [_trailing_re().search(sentence)] if x), None)
         if m is None:
             return None
-        count = structure_rules().number(m["count"])
+        count: int | None = structure_rules().number(m["count"])
         return Announcement("axes", m["noun"].lower(), "strong", count, "",
                             re.search(rules.additive, block.text, re.I) is not None)
     if m["count"] is None and len(text) > 60:
@@ -338,10 +341,9 @@ def list_after(blocks: list[Block], start: int, count: int | None,
         if _item_text(b) is None and _is_label(text):  # a table's column headers ("Déclinaison", "Calendrier")
             continue
         item = _item_text(b)
-        if item is None and allow_plain and (not items or plain):
-            if len(text) <= rules.item_max_chars and (style is None or _style(b) == style) \
-                    and not re.search(r"[.!?]\s+[A-ZÉ]", text):
-                item, plain = text, True
+        if item is None and allow_plain and (not items or plain) and len(text) <= rules.item_max_chars \
+                and (style is None or _style(b) == style) and not re.search(r"[.!?]\s+[A-ZÉ]", text):
+            item, plain = text, True
         head = re.match(r"^(.{3,120}?)\s+:\s+\S", item) if item is not None else None
         if item is not None and len(item) > rules.item_max_chars and not head:
             first = _sentences(item)[0]  # an item that runs on into the article's next sentences
@@ -377,6 +379,8 @@ def table_after(blocks: list[Block], start: int, count: int | None, noun: str = 
     from pipeline.fiches import label_of
 
     table = blocks[start].table
+    if table is None:
+        return []
     stem = re.escape(noun[:5].lower()) if noun else None
     column: int | None = None
     header_rows: set[int] = set()
@@ -485,7 +489,8 @@ def blocks_to_enumerations(blocks: list[Block], rules: EnumerationRules | None =
                 continue
             rest = found.rest
             if not rest and k == len(sentences) - 1:
-                rest = _continued(blocks, i)  # the paragraph goes on in the next blocks: "… 5 axes majeurs :" / "santé …"
+                # the paragraph goes on in the next blocks: "… 5 axes majeurs :" / "santé …"
+                rest = _continued(blocks, i)
             if rest:
                 found = Announcement(found.kind, found.noun, found.strength, found.count, rest, found.additive)
                 texts = text_to_items(rest, found.count, rules)
@@ -502,7 +507,7 @@ def blocks_to_enumerations(blocks: list[Block], rules: EnumerationRules | None =
             nxt = blocks[i + 1] if i + 1 < len(blocks) else None
             if found is None or nxt is None:
                 continue
-            items: list[tuple[str, Block]] = []
+            items = []
             if nxt.table is not None:
                 items = table_after(blocks, i + 1, found.count, found.noun)
             elif _item_text(nxt) is not None:

@@ -199,7 +199,8 @@ def _score_sheets(gold: Gold, got: ContractExtraction, pairs: list[tuple[int, in
             matched = _match_items(g_steps, p_steps, same, text=str)
             out["sheet_steps"].add(Counts(len(matched), len(p_steps), len(g_steps)))
             mg, mp = {a for a, _ in matched}, {b for _, b in matched}
-            misses += [f"sheet_steps: {title!r}: gold step not found: {x!r}" for i, x in enumerate(g_steps) if i not in mg]
+            misses += [f"sheet_steps: {title!r}: gold step not found: {x!r}"
+                       for i, x in enumerate(g_steps) if i not in mg]
             misses += [f"sheet_steps: {title!r}: predicted step not in gold: {x!r}"
                        for i, x in enumerate(p_steps) if i not in mp]
         for name in ("partners", "publics", "indicators"):

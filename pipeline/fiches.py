@@ -202,7 +202,8 @@ def _cell_head(cell: Cell) -> tuple[str | None, str | None, bool] | None:
     return None
 
 
-AXIS_IN_HEAD = re.compile(r"(?i)^(?P<axis>axe\s+(?:transversal|strat[ée]gique\s+\d{1,2}|\d{1,2}|[IVX]{1,4})\b)\s*[:.\-–—]?\s*")
+AXIS_IN_HEAD = re.compile(r"(?i)^(?P<axis>axe\s+(?:transversal|strat[ée]gique\s+\d{1,2}|\d{1,2}|[IVX]{1,4})\b)"
+                          r"\s*[:.\-–—]?\s*")
 
 
 def _axis_in_head(text: str) -> str | None:
@@ -470,7 +471,7 @@ def value_to_steps(blocks: list[Block], rules: StructureRules) -> list[Step]:
     dashed = [b.kind == "bullet" or bool(re.match(r"^[-–—•]\s", b.text.strip())) for b in blocks]
     steps: list[tuple[str, list[str]]] = []
     previous_marker = False
-    for k, (block, text) in enumerate(zip(blocks, texts, strict=True)):
+    for k, text in enumerate(texts):
         m = marker(text)
         if m is not None:
             title = text[m.end():].strip()

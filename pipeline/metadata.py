@@ -151,7 +151,8 @@ def text_to_territory(texts: list[str], rules: StructureRules) -> str | None:
             continue
         count, name = max(found, key=lambda f: f[0])  # the first of the most repeated
         if count >= 2:
-            # a part of a longer name read before: the longer one ("Douaisis Agglo" in "Cœur d’Ostrevent et Douaisis Agglo")
+            # a part of a longer name read before: the longer one
+            # ("Douaisis Agglo" in "Cœur d’Ostrevent et Douaisis Agglo")
             part = re.sub(r"\s+(?:communauté|agglo|agglomération|métropole)$", "", name.casefold())
             return fallback if fallback and part in fallback.casefold() else name
         fallback = fallback or found[0][1]

@@ -150,7 +150,7 @@ def texts_to_starts(texts: Sequence[str]) -> list[str]:
                 continue
             if token.pos_ == "DET" or token.lower_ in {"l'", "l’", "d'", "d’"}:
                 kind = "det"
-            elif token.pos_ in {"VERB", "AUX"} and "Inf" in token.morph.get("VerbForm"):
+            elif token.pos_ in {"VERB", "AUX"} and "Inf" in token.morph.get("VerbForm", []):
                 kind = "inf"
             elif token.pos_ in {"NOUN", "PROPN"}:
                 kind = "noun"

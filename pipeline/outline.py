@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from pipeline.model import Block, Document
 from pipeline.rules import fold, structure_rules
@@ -197,14 +198,14 @@ def document_to_outline(doc: Document, rules: OutlineRules | None = None) -> Out
     # pass 1: sections on a stack; a section ends at the next heading of the same or a higher level; an aside
     # (a sidebar, a "Zoom sur…" box) at the next heading of any level; a section whose role allows no actions
     # at the next structural heading (the plan has started).
-    open_: list[dict[str, object]] = []
-    raw: list[dict[str, object]] = [{"title": "", "level": 0.0, "heading": None, "start": 0, "end": len(blocks),
+    open_: list[dict[str, Any]] = []
+    raw: list[dict[str, Any]] = [{"title": "", "level": 0.0, "heading": None, "start": 0, "end": len(blocks),
                                     "parent": None, "role": rules.default_role, "evidence": "front matter",
                                     "own": False}]
 
     def close(k: int, at: int) -> None:
         sec = raw[k]
-        sec["end"] = min(int(sec["end"]), at)  # type: ignore[arg-type]
+        sec["end"] = min(int(sec["end"]), at)
 
     def box_end(i: int) -> int:
         """A box or sidebar ends where the blocks leave its column or its page, or at a paragraph longer than a
@@ -224,17 +225,17 @@ def document_to_outline(doc: Document, rules: OutlineRules | None = None) -> Out
         floating = not structural and (_heading_role(title, rules) or ("", ""))[0] in rules.closed_by_any_heading
         while open_:
             top = open_[-1]
-            k = int(top["k"])  # type: ignore[arg-type]
+            k = int(top["k"])
             sec = raw[k]
             role = str(sec["role"])
-            if ((float(sec["level"]) >= level and not floating)  # type: ignore[arg-type]
+            if ((float(sec["level"]) >= level and not floating)
                     or role in rules.closed_by_any_heading
                     or (structural and "actions" not in rules.allows(role))):
                 close(k, i)
                 open_.pop()
                 continue
             break
-        parent = int(open_[-1]["k"]) if open_ else 0  # type: ignore[arg-type]
+        parent = int(open_[-1]["k"]) if open_ else 0
         if i + 1 in merged:
             title = f"{title} {blocks[i + 1].text.strip()}"
         found: tuple[str, str] | None = None
@@ -249,11 +250,11 @@ def document_to_outline(doc: Document, rules: OutlineRules | None = None) -> Out
                     "parent": parent, "role": found[0], "evidence": found[1], "own": bool(found[1])})
         open_.append({"k": len(raw) - 1})
     if len(raw) > 1:
-        raw[0]["end"] = int(raw[1]["start"])  # type: ignore[arg-type]
+        raw[0]["end"] = int(raw[1]["start"])
 
     block_section = [0] * len(blocks)
     for k, sec in enumerate(raw):
-        for j in range(int(sec["start"]), int(sec["end"])):  # type: ignore[arg-type]
+        for j in range(int(sec["start"]), int(sec["end"])):
             block_section[j] = k  # inner sections come after their parents and overwrite them
     # a section that closed early leaves its remaining blocks to the closest open ancestor
     # (already so: those blocks keep the enclosing section written before it)
@@ -264,25 +265,25 @@ def document_to_outline(doc: Document, rules: OutlineRules | None = None) -> Out
     for k, sec in enumerate(raw):
         role, evidence = str(sec["role"]), str(sec["evidence"])
         if k and not sec["own"]:
-            own = [blocks[j] for j in range(int(sec["start"]) + 1, int(sec["end"]))  # type: ignore[arg-type]
+            own = [blocks[j] for j in range(int(sec["start"]) + 1, int(sec["end"]))
                    if block_section[j] == k and blocks[j].kind in {"text", "bullet"}]
             with_figures = sum(1 for b in own if figures.search(b.text))
             if len(own) >= rules.figures.min_blocks and with_figures >= rules.figures.min_share * len(own):
                 role, evidence = "diagnostic", f"{with_figures} of its {len(own)} blocks state figures"
             else:
-                parent = sections[int(sec["parent"])]  # type: ignore[arg-type]
-                role = parent.role
-                evidence = f"inside {parent.title[:60]!r}" if parent.title else parent.evidence
+                parent_section = sections[int(sec["parent"])]
+                role = parent_section.role
+                evidence = f"inside {parent_section.title[:60]!r}" if parent_section.title else parent_section.evidence
                 # "Le plan d'actions" followed by its parts as headings that are not its children (a web page's
                 # h2s, a small capitals kicker above larger axis titles): outside any named part, the plan goes on
                 named = next((x for x in reversed(sections) if x.index and raw[x.index]["own"]), None)
                 if role == rules.default_role and named is not None and named.role in rules.continued_by_siblings:
                     role, evidence = named.role, f"after {named.title[:60]!r}"
-        start, end = int(sec["start"]), int(sec["end"])  # type: ignore[arg-type]
+        start, end = int(sec["start"]), int(sec["end"])
         first = blocks[start].page if blocks and start < len(blocks) else 1
         last = blocks[max(end - 1, start)].page if blocks and start < len(blocks) else first
-        sections.append(Section(k, str(sec["title"]), float(sec["level"]), sec["heading"],  # type: ignore[arg-type]
-                                start, end, sec["parent"], role, evidence, first, last))  # type: ignore[arg-type]
+        sections.append(Section(k, str(sec["title"]), float(sec["level"]), sec["heading"],
+                                start, end, sec["parent"], role, evidence, first, last))
     return Outline(tuple(sections), tuple(block_section), frozenset(toc), frozenset(styled), rules)
 
 

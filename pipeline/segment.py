@@ -25,7 +25,7 @@ from pipeline.metadata import (
     text_to_signed_on,
     text_to_territory,
 )
-from pipeline.model import Document
+from pipeline.model import Block, Document
 from pipeline.outline import Outline, document_to_outline
 from pipeline.rules import structure_rules
 from pipeline.rules.segmentation import strategy_settings
@@ -66,7 +66,7 @@ def _expanded(doc: Document) -> Document:
     """Layout tables (a slide's frame, a page drawn as one cell) read as their cells' blocks, for enumerations."""
     from pipeline.fiches import table_kind
 
-    blocks = []
+    blocks: list[Block] = []
     for b in doc.blocks:
         if (b.table is not None and table_kind(b.table) == "layout" and axis_column(b) is None
                 and sum(1 for c in b.table.cells if c.text) <= FRAME_MAX_CELLS):

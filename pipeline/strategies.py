@@ -27,8 +27,9 @@ from pipeline.model import Block, Box, Cell, Document, Table
 from pipeline.rules import StructureRules
 from pipeline.rules.segmentation import StrategySettings, strategy_settings
 from pipeline.sheets import LEADING_NUMBER, Columns, GridRow, Sheet, cell_text, schedule_to_years, table_to_grid
-from pipeline.tree import Node, clean_title, first_match, merge_duplicates as _merge_duplicates, soft_key
+from pipeline.tree import Node, clean_title, first_match, soft_key
 from pipeline.tree import first_match as _match
+from pipeline.tree import merge_duplicates as _merge_duplicates
 
 
 # ---------------------------------------------------------------- structure
@@ -556,7 +557,8 @@ def blocks_to_heading_groups(doc: Document, rules: StructureRules,
 
 # ---------------------------------------------------------------- table of contents
 TOC_LETTERED = re.compile(r"^(?P<number>[A-H]|[IVX]{1,4})\s*[.)\-–—:]\s*(?P<title>.+)$")
-TOC_SUB = re.compile(r"^(?P<number>[A-H]\s*\.?\s*\d{1,2}|[IVX]{1,4}\s*\.\s*\d{1,2}|\d{1,2}\.\d{1,2})\s*[.)\-–—:]?\s*(?P<title>\S.+)$")
+TOC_SUB = re.compile(r"^(?P<number>[A-H]\s*\.?\s*\d{1,2}|[IVX]{1,4}\s*\.\s*\d{1,2}|\d{1,2}\.\d{1,2})"
+                     r"\s*[.)\-–—:]?\s*(?P<title>\S.+)$")
 
 
 TOC_LEADERS = re.compile(r"\s*(?:\.{3,}|…{2,}|(?:\s\.){3,}|_{3,})\s*\d{0,3}\s*$")

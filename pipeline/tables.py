@@ -76,7 +76,8 @@ def grid_to_table(grid: Grid, page: Page, words: list[Word], region: int) -> Tab
         mine = [w for _, _, w in _centred_in(centred, box)]
         marks = tuple(m for _, _, m in _centred_in(dots, box))
         lines = words_to_lines(replace(page, words=tuple(mine), marks=marks)) if mine else []
-        blocks = tuple(badges_to_items([b for leaf in lines_to_regions(lines) for b in region_to_blocks(leaf, region)])) if lines else ()
+        regions = lines_to_regions(lines) if lines else []
+        blocks = tuple(badges_to_items([b for leaf in regions for b in region_to_blocks(leaf, region)]))
         any_text = any_text or bool(blocks)
         r0, r1 = _index(ys, box.top), _index(ys, box.bottom)
         c0, c1 = _index(xs, box.x0), _index(xs, box.x1)

@@ -69,7 +69,8 @@ def test_declared_counts(text: str, axes: int | None, actions: int | None) -> No
     ("Le contrat local de santé du Pays châtelleraudais est signé.", "Pays châtelleraudais"),
     ("Une deuxième version du CLS de Grand Paris - Grand Est a été signée.", "Grand Paris - Grand Est"),
     ("Le contrat local de santé des Territoires Ruraux du Lunévillois 2022-2026", "Territoires Ruraux du Lunévillois"),
-    ("Contrat local de santé des vallées catalanes du Tech et du Haut-Vallespir", "Vallées catalanes du Tech et Haut-Vallespir"),
+    ("Contrat local de santé des vallées catalanes du Tech et du Haut-Vallespir",
+     "Vallées catalanes du Tech et Haut-Vallespir"),
     ("Le 3 mai 2024, la commune de Saint-Pierre a officialisé la signature de son CLS.", "Saint-Pierre"),
     ("Métropole du Grand Reims", "Grand Reims"),
     # "Pays de la Loire" is the region, not a contracting pays
@@ -150,6 +151,6 @@ def test_a_common_word_after_cls_is_not_a_territory() -> None:
 
 
 def test_a_longer_name_read_first_keeps_its_parts() -> None:
-    texts = ["Les communautés de communes de Cœur de Brenne et de Brenne Val de Creuse signent le contrat local de santé.",
+    texts = ["Les communautés de communes de Cœur de Brenne et de Brenne Val de Creuse signent le contrat",
              "Brenne Val de Creuse Communauté", "Brenne Val de Creuse Communauté finance le poste."]
     assert text_to_territory(texts, R) == "Cœur de Brenne et Brenne Val de Creuse"
