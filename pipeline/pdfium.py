@@ -5,13 +5,15 @@ pdfplumber (pdfminer) parses ~7 dense pages/s; PDFium ~40x faster. This module r
 points), so that the words, marks and table grids built from it are those of the reference backend:
 
 - characters: text, x0/x1 (glyph advance), top/bottom (font size above the baseline's descent, as pdfminer
-  computes them), font name (subset prefix kept), size, upright, and whether the glyph lacked a Unicode map;
-- edges: every straight segment of every painted path, split in subpaths, with bezier control points kept
-  (pdfminer's `curve_to_edges`), for pdfplumber's table finder;
-- filled shapes: the bounding box of every filled subpath (pdfminer's rects and curves with `fill`).
+  computes them), font name (without its subset tag), size, upright, and whether the glyph lacked a Unicode map;
+- edges: every straight segment of every painted path, split in subpaths, a curve by its end points (pdfminer's
+  `paint_path` keeps no control point; pdfplumber's `curve_to_edges`), for pdfplumber's table finder;
+- filled shapes: the bounding box of every filled subpath (pdfminer's rects and curves with `fill`);
+- typed spaces PDFium's text page leaves out (text objects of blank glyphs only), found by the page-object walk.
 
-Whitespace glyphs are dropped: pdfplumber's word grouping splits on gaps and spaces alike. The equivalence of
-the two backends is asserted by tests/test_backends.py on every fixture and the real-world corpus.
+PDFium's generated spaces and line breaks are dropped (they are not in the content stream); typed spaces are kept,
+as pdfplumber's word grouping splits on them. The equivalence of the two backends is asserted by
+tests/test_backends.py on every fixture and the real-world corpus.
 
 The per-character and per-segment loops run in C (pipeline/native/pdfium_chars.c, compiled on first use, ADR
 0010); `_chars_py` and `_objects` here are their reference, used without a compiler and compared with them bit
@@ -21,6 +23,7 @@ for bit by the tests.
 from __future__ import annotations
 
 import ctypes
+import re
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -46,7 +49,7 @@ class CharTable:
     geo: array  # x0, x1, top, bottom, size, baseline per character (double)
     font: array  # per character, its font's index in `fonts` (int; equal names, equal index)
     flags: array  # per character, bit 0: upright (unsigned char)
-    fonts: tuple[str, ...]  # font names, subset prefix kept
+    fonts: tuple[str, ...]  # font names, without subset tag
 
     def __len__(self) -> int:
         return len(self.font)
@@ -111,6 +114,7 @@ class _Api:
         self.text_object = bind("FPDFText_GetTextObject", vp, vp, i)
         self.origin = bind("FPDFText_GetCharOrigin", i, vp, i, vp, vp)
         self.loose_box = bind("FPDFText_GetLooseCharBox", i, vp, i, vp)
+        self.char_box = bind("FPDFText_GetCharBox", i, vp, i, vp, vp, vp, vp)
         self.font_size = bind("FPDFTextObj_GetFontSize", i, vp, vp)
         self.font = bind("FPDFTextObj_GetFont", vp, vp)
         self.matrix = bind("FPDFText_GetMatrix", i, vp, i, vp)
@@ -134,7 +138,8 @@ class _Api:
         self.native_functions = _addresses(
             "FPDFText_GetUnicode", "FPDFText_HasUnicodeMapError", "FPDFText_IsGenerated", "FPDFText_IsHyphen",
             "FPDFText_GetTextObject", "FPDFText_GetCharOrigin", "FPDFText_GetLooseCharBox", "FPDFText_GetMatrix",
-            "FPDFTextObj_GetFontSize", "FPDFTextObj_GetFont", "FPDFFont_GetGlyphWidth", "FPDFFont_GetDescent")
+            "FPDFTextObj_GetFontSize", "FPDFTextObj_GetFont", "FPDFFont_GetGlyphWidth", "FPDFFont_GetDescent",
+            "FPDFText_GetCharBox")
         self.native_path_functions = _addresses(
             "FPDFPage_CountObjects", "FPDFPage_GetObject", "FPDFFormObj_CountObjects", "FPDFFormObj_GetObject",
             "FPDFPageObj_GetType", "FPDFPageObj_GetMatrix", "FPDFPath_GetDrawMode", "FPDFPath_CountSegments",
@@ -158,8 +163,14 @@ def _api() -> _Api:
     return _API
 
 
+# A subset font's tag ("ABCDEE+Calibri"). PDFium drops it from embedded simple fonts (CPDF_SimpleFont::LoadCommon)
+# and keeps it on CID fonts: Word embeds one Calibri subset both ways, one name for pdfminer, two for PDFium, and the
+# word grouping splits runs by font name. Names are compared without it, as the pipeline does (`layout._font`).
+_SUBSET = re.compile(r"^[A-Z]{6}\+")
+
+
 class _Fonts:
-    """Per-document cache: font handle -> (name, descent per unit of font size)."""
+    """Per-document cache: font handle -> (name without subset tag, descent per unit of font size)."""
 
     def __init__(self) -> None:
         self._cache: dict[int, tuple[str, float]] = {}
@@ -175,7 +186,7 @@ class _Fonts:
             api = _api()
             buf = ctypes.create_string_buffer(256)
             n = api.base_font_name(font, ctypes.addressof(buf), 256)
-            name = buf.raw[: max(n - 1, 0)].decode("utf-8", "replace") if n else ""
+            name = _SUBSET.sub("", buf.raw[: max(n - 1, 0)].decode("utf-8", "replace")) if n else ""
             descent = ctypes.c_float()
             ok = api.descent(font, 1000.0, ctypes.addressof(descent))
             hit = (name, descent.value / 1000.0 if ok else 0.0)
@@ -251,10 +262,11 @@ def _native(name: str, *argtypes: Any) -> Any:
 
 
 def _native_glyphs() -> Any:
-    return _native("clsdata_page_glyphs", _VP, _INT, _VP, _VP, _DOUBLE, _VP, _VP, _VP, _VP, _VP, _VP)
+    return _native("clsdata_page_glyphs", _VP, _INT, _VP, _VP, _DOUBLE, _VP, _INT, _VP, _VP, _VP, _VP, _VP, _VP)
 
 
-def _chars_native(fn: Any, tp: int, ctm: tuple[float, ...], height: float, fonts: _Fonts, out: RawPage) -> None:
+def _chars_native(fn: Any, tp: int, ctm: tuple[float, ...], height: float, fonts: _Fonts, out: RawPage,
+                  blanks: array) -> None:
     """`_chars_py` in one C call (pipeline/native/pdfium_chars.c): the same characters, ~10x faster, kept as
     columns (`out.table`)."""
     api = _api()
@@ -264,8 +276,8 @@ def _chars_native(fn: Any, tp: int, ctm: tuple[float, ...], height: float, fonts
     counts = array("i", [0, 0])
     fns = api.native_functions
     matrix = array("d", ctm)
-    m = max(fn(tp, n, ctypes.addressof(fns), matrix.buffer_info()[0], height, *(a.buffer_info()[0] for a in (
-        text, start, geo, font, flags, counts))), 0)
+    m = max(fn(tp, n, ctypes.addressof(fns), matrix.buffer_info()[0], height, blanks.buffer_info()[0],
+               len(blanks) // 2, *(a.buffer_info()[0] for a in (text, start, geo, font, flags, counts))), 0)
     out.glyphs += counts[0]
     out.unmapped += counts[1]
     codes = text[: start[m]]
@@ -275,22 +287,41 @@ def _chars_native(fn: Any, tp: int, ctm: tuple[float, ...], height: float, fonts
                           array("i", map(number.__getitem__, font[:m])), flags[:m], tuple(names))
 
 
-def _chars(textpage: Any, ctm: tuple[float, ...], height: float, fonts: _Fonts, out: RawPage,
+def _chars(textpage: Any, ctm: tuple[float, ...], height: float, fonts: _Fonts, out: RawPage, blanks: array,
            use_native: bool = True) -> None:
     """PDFium's characters of a page in pdfplumber's shape: by the compiled helper when there is one, else by
-    `_chars_py`, its reference."""
+    `_chars_py`, its reference. `blanks`: the origins of the page's blank text objects (`_paths`)."""
     tp = ctypes.cast(textpage.raw, ctypes.c_void_p).value or 0
     fn = _native_glyphs() if use_native else None
     if fn is None:
-        _chars_py(tp, ctm, height, fonts, out)
+        _chars_py(tp, ctm, height, fonts, out, blanks)
     else:
-        _chars_native(fn, tp, ctm, height, fonts, out)
+        _chars_native(fn, tp, ctm, height, fonts, out, blanks)
 
 
-def _chars_py(tp: int, ctm: tuple[float, ...], height: float, fonts: _Fonts, out: RawPage) -> None:
+def _blank_between(blanks: array, run: _Run, pe: float, pf: float, qe: float, qf: float) -> int:
+    """The first blank text object (its index in `blanks`, pairs e, f) on the baseline of the glyph placed at
+    (pe, pf), after it and before (qe, qf) along the run's direction; -1 when none. On the baseline: within a tenth
+    of the font size of it."""
+    a, b = run.a, run.b
+    reach, tol = (qe - pe) * a + (qf - pf) * b, 0.1 * run.size
+    for k in range(len(blanks) // 2):
+        de, df = blanks[2 * k] - pe, blanks[2 * k + 1] - pf
+        along, across = de * a + df * b, de * b - df * a
+        if along > 0 and along < reach and across * across <= tol * tol * (a * a + b * b):
+            return k
+    return -1
+
+
+def _chars_py(tp: int, ctm: tuple[float, ...], height: float, fonts: _Fonts, out: RawPage, blanks: array) -> None:
     """The reference of pipeline/native/pdfium_chars.c, used without it. Per character: 4 PDFium calls (unicode,
     map error, text object, origin); what a text object shares (font, size, matrix) and glyph widths are read
-    once and cached."""
+    once and cached.
+
+    A text object that draws only blank glyphs (a space on its own, as Chromium and LibreOffice write them) has an
+    empty box, and PDFium's text page leaves such objects out (CPDF_TextPage::ProcessTextObject); pdfminer keeps
+    their spaces, which split words. Where PDFium put a space of its own between two glyphs and one of those
+    objects (`blanks`, found by `_objects`) stands between them on their baseline, the space is that object's."""
     api = _api()
     n = api.count(tp)
     ox, oy = ctypes.c_double(), ctypes.c_double()
@@ -314,7 +345,8 @@ def _chars_py(tp: int, ctm: tuple[float, ...], height: float, fonts: _Fonts, out
         if code != 2 and 0 < code < 0x110000 and chr(code).isspace() and map_error(tp, i) != 1:
             # A typed space: a word break where it stands, as in pdfplumber (PDFium's generated spaces are not
             # in the content stream and are left out).
-            if chars and api.generated(tp, i) != 1:
+            generated = api.generated(tp, i) == 1
+            if chars and not generated:
                 if pending is not None:
                     origin(tp, i, p_ox, p_oy)
                     _settle(pending, text_object(tp, i), ox.value, oy.value, chars, height)
@@ -324,6 +356,18 @@ def _chars_py(tp: int, ctm: tuple[float, ...], height: float, fonts: _Fonts, out
                                            _apply(ctm, loose.right, loose.bottom, height))
                 append({**prev, "text": " ", "x0": min(x0, x1), "x1": max(x0, x1),
                         "top": min(top, bottom), "bottom": max(top, bottom), "doctop": min(top, bottom)})
+            elif generated and blanks and placed is not None and i + 1 < n and api.generated(tp, i + 1) != 1:
+                # PDFium's own space where a blank text object it left out stands: that object's typed space
+                origin(tp, i + 1, p_ox, p_oy)
+                prun, pe, pf = placed
+                qe, qf = ox.value * A + oy.value * C + E, ox.value * B + oy.value * D + F
+                k = _blank_between(blanks, prun, pe, pf, qe, qf)
+                if k >= 0:  # it spans from its origin to the next glyph's: pdfminer's space and the gap after it
+                    prev = chars[-1]
+                    be, bf = blanks[2 * k], blanks[2 * k + 1]
+                    span = ((qe - be) * prun.a + (qf - bf) * prun.b) / (prun.a * prun.a + prun.b * prun.b)
+                    append({**prev, "text": " ", **_glyph_box(prun, be, bf, span, height), "size": prev["size"],
+                            "baseline": height - bf})
             last = placed = pending = None
             continue
         if code == 2 or (code in (0x2D, 0xAD) and api.hyphen(tp, i) == 1):
@@ -332,7 +376,7 @@ def _chars_py(tp: int, ctm: tuple[float, ...], height: float, fonts: _Fonts, out
             text = chr(code)
         else:
             text = "\ufffd"
-        unmapped = map_error(tp, i) == 1
+        unmapped = code == 0 or map_error(tp, i) == 1  # code 0 without Unicode: PDFium reports no map error
         key = text_object(tp, i)
         origin(tp, i, p_ox, p_oy)
         x, y = ox.value, oy.value
@@ -375,6 +419,10 @@ def _chars_py(tp: int, ctm: tuple[float, ...], height: float, fonts: _Fonts, out
             point = code if unmapped else ord(text)  # an unmapped glyph: its code, as PDFium reported it
             unit = _unit_width(api, run, point)
             adv = None if unit is None else unit * run.size
+            if adv and run.tb == 0 and run.ta > 0 and point != _NO_CODE and unit == _no_code_width(api, run):
+                # the width of a failed lookup: the loose box's end, past the ink, is the glyph's own
+                past = _past_ink(api, tp, i, run, x, loose)
+                adv = adv if past is None else past
         if not adv:
             # No width for the code, or 0: FPDFFont_GetGlyphWidth goes through the font's Unicode map back to a
             # code, which fails for unmapped glyphs and for fonts with their own encoding (TeX's CMSY10 "−").
@@ -392,6 +440,8 @@ def _chars_py(tp: int, ctm: tuple[float, ...], height: float, fonts: _Fonts, out
 
 
 _WIDTH = ctypes.c_float()
+# A code point no font maps (a noncharacter): PDFium's width for it is that of a failed Unicode lookup.
+_NO_CODE = 0xFFFF
 
 
 def _unit_width(api: _Api, run: _Run, point: int) -> float | None:
@@ -402,6 +452,28 @@ def _unit_width(api: _Api, run: _Run, point: int) -> float | None:
         ok = api.glyph_width(run.font, point, 1000.0, ctypes.addressof(_WIDTH))
         widths[point] = _WIDTH.value / 1000.0 if ok else None
     return widths[point]
+
+
+def _no_code_width(api: _Api, run: _Run) -> float | None:
+    """The font's width for a code point it maps to no code (`_unit_width` of U+FFFF), cached under key -1.
+    FPDFFont_GetGlyphWidth maps a code point back to a code through the font's Unicode map; finding none, it answers
+    code 0's width: a symbolic font's /MissingWidth (Symbol's bullet, code 183, gets 250 instead of its 460)."""
+    widths = run.widths
+    if -1 not in widths:
+        widths[-1] = _unit_width(api, run, _NO_CODE)
+    return widths[-1]
+
+
+_INK = [ctypes.c_double() for _ in range(4)]  # left, right, bottom, top
+_P_INK = [ctypes.addressof(v) for v in _INK]
+
+
+def _past_ink(api: _Api, tp: int, index: int, run: _Run, x: float, loose: Any) -> float | None:
+    """The advance of a glyph on a horizontal run from its loose box (the box of its code's own width joined with its
+    ink, PDFium's GetLooseBounds) when the box ends past the ink: that end is the advance's; else None."""
+    _loose_box(api, tp, index, loose)
+    api.char_box(tp, index, *_P_INK)
+    return (loose.right - x) / run.ta if loose.right > _INK[1].value else None
 
 
 def _settle(pending: tuple[int, _Run, float, float, int, float, float], key: int | None, x: float, y: float,
@@ -482,11 +554,19 @@ def _path(api: _Api, obj: int, matrix: tuple[float, ...], height: float, out: Ra
     x, y = ctypes.c_float(), ctypes.c_float()
     p_x, p_y = ctypes.addressof(x), ctypes.addressof(y)
     subpaths: list[list[tuple[float, float]]] = []
+    bezier = 0  # BEZIERTO segments in a row: PDFium gives a curve as 2 control points and its end point
     for k in range(max(api.count_segments(obj), 0)):
         seg = api.segment(obj, k)
+        kind = api.segment_type(seg)
+        if kind == raw.FPDF_SEGMENT_BEZIERTO:
+            bezier += 1
+            if bezier % 3:
+                continue  # a control point: pdfminer keeps a curve's end points only (its `paint_path`)
+        else:
+            bezier = 0
         api.point(seg, p_x, p_y)
         point = (a * x.value + c * y.value + e, height - (b * x.value + d * y.value + f))
-        if api.segment_type(seg) == raw.FPDF_SEGMENT_MOVETO or not subpaths:
+        if kind == raw.FPDF_SEGMENT_MOVETO or not subpaths:
             subpaths.append([point])
         else:
             subpaths[-1].append(point)
@@ -510,10 +590,23 @@ def _area(api: _Api, obj: int) -> float:
     return max(right - left, 0.0) * max(top - bottom, 0.0)
 
 
+def _blank(api: _Api, obj: int, matrix: tuple[float, ...], blanks: array) -> None:
+    """A text object whose box is a point (it draws only blank glyphs, PDFium's text page leaves it out): its
+    origin in pdfminer's page space, appended to `blanks` (e, f)."""
+    box = [ctypes.c_float() for _ in range(4)]
+    if not api.bounds(obj, *(ctypes.addressof(v) for v in box)):
+        return
+    left, bottom, right, top = (v.value for v in box)
+    if right - left < 0.01 and top - bottom < 0.01:
+        a, b, c, d, e, f = matrix
+        blanks.append(a * left + c * bottom + e)
+        blanks.append(b * left + d * bottom + f)
+
+
 def _objects(api: _Api, container: int, form: bool, matrix: tuple[float, ...], height: float, out: RawPage,
-             depth: int = 0) -> None:
-    """The paths of a page or of a form object (forms recursed, matrices composed). Text objects are skipped:
-    the text page has their characters."""
+             blanks: array, depth: int = 0) -> None:
+    """The paths of a page or of a form object (forms recursed, matrices composed), and the origins of its blank
+    text objects (`_blank`). The other text objects are skipped: the text page has their characters."""
     count, get = (api.form_count, api.form_object) if form else (api.page_count, api.page_object)
     m = raw.FS_MATRIX()
     p_m = ctypes.addressof(m)
@@ -525,35 +618,39 @@ def _objects(api: _Api, container: int, form: bool, matrix: tuple[float, ...], h
         if kind == raw.FPDF_PAGEOBJ_IMAGE:
             out.image_share = min(1.0, out.image_share + _area(api, obj) / max(out.width * out.height, 1.0))
             continue
+        if kind == raw.FPDF_PAGEOBJ_TEXT:
+            _blank(api, obj, matrix, blanks)
+            continue
         if kind != raw.FPDF_PAGEOBJ_PATH and (kind != raw.FPDF_PAGEOBJ_FORM or depth >= 15):
             continue
         own = (m.a, m.b, m.c, m.d, m.e, m.f) if api.object_matrix(obj, p_m) else (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
         if kind == raw.FPDF_PAGEOBJ_PATH:
             _path(api, obj, _compose(own, matrix), height, out)
         else:
-            _objects(api, obj, True, _compose(own, matrix), height, out, depth + 1)
+            _objects(api, obj, True, _compose(own, matrix), height, out, blanks, depth + 1)
 
 
 def _native_paths() -> Any:
-    return _native("clsdata_page_paths", _VP, _VP, _VP, _DOUBLE, _DOUBLE, _VP, _INT, _VP, _INT, _VP, _VP)
+    return _native("clsdata_page_paths", _VP, _VP, _VP, _DOUBLE, _DOUBLE, _VP, _INT, _VP, _INT, _VP, _INT, _VP, _VP)
 
 
 _ORIENTATION = (None, "v", "h")
 
 
-def _paths_native(fn: Any, page: int, ctm: tuple[float, ...], height: float, out: RawPage) -> None:
-    """`_objects` in one C call: the same edges, fills and image share."""
-    matrix, counts, share = array("d", ctm), array("i", [0, 0]), array("d", [0.0])
-    edge_cap, fill_cap = 1024, 256
+def _paths_native(fn: Any, page: int, ctm: tuple[float, ...], height: float, out: RawPage) -> array:
+    """`_objects` in one C call: the same edges, fills, image share and blank text objects (returned)."""
+    matrix, counts, share = array("d", ctm), array("i", [0, 0, 0]), array("d", [0.0])
+    edge_cap, fill_cap, blank_cap = 1024, 256, 256
     while True:
         edges, fills = array("d", bytes(40 * edge_cap)), array("d", bytes(32 * fill_cap))
+        blanks = array("d", bytes(16 * blank_cap))
         done = fn(page, ctypes.addressof(_api().native_path_functions), matrix.buffer_info()[0], height,
                   out.width * out.height, edges.buffer_info()[0], edge_cap, fills.buffer_info()[0], fill_cap,
-                  counts.buffer_info()[0], share.buffer_info()[0])
+                  blanks.buffer_info()[0], blank_cap, counts.buffer_info()[0], share.buffer_info()[0])
         if done:
             break
-        edge_cap, fill_cap = max(edge_cap, counts[0]), max(fill_cap, counts[1])
-    n, k = counts
+        edge_cap, fill_cap, blank_cap = max(edge_cap, counts[0]), max(fill_cap, counts[1]), max(blank_cap, counts[2])
+    n, k, b = counts
     out.image_share = share[0]
     out.edges.extend(
         _edge_dict(x0, x1, top, bottom, _ORIENTATION[int(o)])
@@ -561,15 +658,18 @@ def _paths_native(fn: Any, page: int, ctm: tuple[float, ...], height: float, out
                                           edges[3 : 5 * n : 5], edges[4 : 5 * n : 5], strict=True))
     out.fills.extend(zip(fills[0 : 4 * k : 4], fills[1 : 4 * k : 4], fills[2 : 4 * k : 4], fills[3 : 4 * k : 4],
                          strict=True))
+    return blanks[: 2 * b]
 
 
-def _paths(page: int, ctm: tuple[float, ...], height: float, out: RawPage, use_native: bool = True) -> None:
-    """The page's painted paths and image share: by the compiled helper when there is one, else `_objects`."""
+def _paths(page: int, ctm: tuple[float, ...], height: float, out: RawPage, use_native: bool = True) -> array:
+    """The page's painted paths and image share, by the compiled helper when there is one, else `_objects`; returns
+    the origins of its blank text objects (pairs e, f) for `_chars`."""
     fn = _native_paths() if use_native else None
     if fn is None:
-        _objects(_api(), page, False, ctm, height, out)
-    else:
-        _paths_native(fn, page, ctm, height, out)
+        blanks = array("d")
+        _objects(_api(), page, False, ctm, height, out, blanks)
+        return blanks
+    return _paths_native(fn, page, ctm, height, out)
 
 
 # PDFium keeps what it parsed (fonts, images, colour spaces) in the document until it is closed: on a long
@@ -605,12 +705,12 @@ def iter_raw_pages(path: Path, native: bool = True) -> Iterator[RawPage]:
             try:
                 ctm, width, height = _page_ctm(page)
                 out = RawPage(index + 1, width, height)
+                blanks = _paths(ctypes.cast(page.raw, ctypes.c_void_p).value or 0, ctm, height, out, native)
                 textpage = page.get_textpage()
                 try:
-                    _chars(textpage, ctm, height, fonts, out, native)
+                    _chars(textpage, ctm, height, fonts, out, blanks, native)
                 finally:
                     textpage.close()
-                _paths(ctypes.cast(page.raw, ctypes.c_void_p).value or 0, ctm, height, out, native)
             finally:
                 page.close()
             yield out

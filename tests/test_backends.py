@@ -68,6 +68,37 @@ def _unmapped(c: dict[str, Any]) -> bool:
     return "\ufffd" in _text(c)
 
 
+# PDFium's text page leaves out a glyph of the same code and font as one of the glyphs before it on its line, less
+# than 0.07 x the font size away across and along it (CPDF_TextPage::ProcessTextObjectItems, kTextCharRatioGapDelta);
+# the line is ordered by x, so the leftmost copy stays: an overprinted "fake bold", or a CSS text-shadow printed by
+# Chromium 0.75 pt right of and below the text (bocage-bourbonnais' title). PDFium's API has no access to a glyph
+# its text page left out.
+COPY_GAP = 0.07
+
+
+def _copies(chars: list[dict[str, Any]]) -> set[int]:
+    """Indices of the glyphs PDFium's text page leaves out (`COPY_GAP`): each has a copy, same text and font, left
+    of it or at its place, less than 0.07 x the size away in x0 and on the baseline."""
+    groups: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+    for k, c in enumerate(chars):
+        if not c["text"].isspace():
+            groups.setdefault((_text(c), _font(c["fontname"])), []).append(k)
+    out = set()
+    for ks in groups.values():
+        ks.sort(key=lambda k: (chars[k]["x0"], k))
+        for n, k in enumerate(ks):
+            c = chars[k]
+            gap = COPY_GAP * c["size"]
+            for j in reversed(ks[:n]):
+                d = chars[j]
+                if c["x0"] - d["x0"] >= gap:
+                    break
+                if j not in out and abs(d["baseline"] - c["baseline"]) < gap:
+                    out.add(k)
+                    break
+    return out
+
+
 def _same_place(f: dict[str, Any], c: dict[str, Any]) -> bool:
     """Same place: x0, x1 and baseline within the tolerance, with two known differences:
     - a glyph pdfminer gives no width (a code outside the font's /Widths: its /MissingWidth, 0) may have its real
@@ -83,7 +114,8 @@ def _match(fast: list[dict[str, Any]], ref: list[dict[str, Any]]) -> list[str]:
     compare font, size and vertical extent. Known differences between pdfminer and PDFium that are not errors:
     - a glyph without Unicode in either backend (pdfminer's "(cid:N)", PDFium's U+FFFD, or PDFium's guess from
       the code) pairs with any glyph at its place: its text is unknown either way;
-    - the same glyph drawn twice at one place (overprinted "fake bold"): PDFium's text page keeps one;
+    - the same glyph drawn twice at one place (overprinted "fake bold"), or less than 0.07 x its size away (a text
+      shadow): PDFium's text page keeps one (`_copies`);
     - font names up to the standard 14 fonts' aliases (`_font`);
     - the vertical extent may move by the font's descent, up to the size (pdfminer reads /Descent from the
       font descriptor, 0 when the producer wrote 0; PDFium then takes the font program's)."""
@@ -93,14 +125,15 @@ def _match(fast: list[dict[str, Any]], ref: list[dict[str, Any]]) -> list[str]:
         lines.setdefault(int(c["baseline"]), []).append(k)
     used: set[int] = set()
     seen: set[tuple[str, float, float]] = set()
-    for c in ref:
+    copies = _copies(ref)
+    for index, c in enumerate(ref):
         spot = (_text(c), round(c["x0"], 1), round(c["baseline"], 1))
         near = [k for line in (-1, 0, 1) for k in lines.get(int(c["baseline"]) + line, ())
                 if k not in used and _same_place(fast[k], c)]
         same = [k for k in near if _text(fast[k]) == _text(c)]
         either = same or [k for k in near if _unmapped(c) or _unmapped(fast[k])]
         if not either:
-            if spot not in seen:  # a glyph drawn again at the same place is allowed to be missing
+            if spot not in seen and index not in copies:  # a glyph drawn again is allowed to be missing
                 problems.append(f"{c['text']!r} at ({c['x0']:.1f}, {c['baseline']:.1f}) not found")
             continue
         k = min(either, key=lambda k: abs(fast[k]["x0"] - c["x0"]) + abs(fast[k]["baseline"] - c["baseline"]))
@@ -146,9 +179,51 @@ REALWORLD_AGREEING = [p for name in AGREEING
                       if (p := FIXTURES.parent.parent / "shared" / "corpora" / "realworld-pdfs" / name).exists()]
 
 
+# Table grids: pdfplumber's finder drops merged edges shorter than `edge_min_length` (3 pt). PDFium keeps path
+# points and matrices as 32-bit floats: an icon's 3-pt stroke, 2.999999875 pt for pdfminer's doubles under a CTM
+# that scales by 0.99999996, is 3.0 for PDFium (douaisis' "+" icon), and a grid appears on one side of the
+# threshold only. Such a difference is allowed when the reference finds the same grids with the threshold moved by
+# EDGE_TIE either way.
+EDGE_TIE = 1e-4
+# A cell without extent (a side under this, in points) is no cell: pdfminer's doubles may put one ruled line at two
+# tops 1e-17 apart (-0.009333333333340002 and -0.00933333333334, dinan-agglomeration's slide frame), which the
+# finder turns into cells of height 1e-17; PDFium's floats put it at one.
+FLAT = 1e-6
+
+
+def _cells(grid: Any) -> list[Box]:
+    return [c for c in grid.cells if c.x1 - c.x0 >= FLAT and c.bottom - c.top >= FLAT]
+
+
+def _same_grids(fast: list[Any], ref: list[Any]) -> bool:
+    return len(fast) == len(ref) and all(
+        _near(a.box, b.box, TOLERANCE) and len(_cells(a)) == len(_cells(b))
+        and all(_near(x, y, TOLERANCE) for x, y in zip(_cells(a), _cells(b), strict=True))
+        for a, b in zip(fast, ref, strict=True))
+
+
+def _grids_at(edges: list[dict[str, Any]], min_length: float) -> list[Any]:
+    """The table finder's grids with `edge_min_length` set to `min_length`."""
+    from pipeline import layout
+
+    saved = layout.TABLE_SETTINGS
+    layout.TABLE_SETTINGS = {**saved, "edge_min_length": min_length}
+    try:
+        return layout._grids(edges)
+    finally:
+        layout.TABLE_SETTINGS = saved
+
+
 @pytest.mark.parametrize("path", [*PDFS, *REALWORLD_AGREEING],
                          ids=lambda p: p.parent.name if p.parent.parent.name == "fixtures" else p.name)
 def test_pdfium_and_pdfplumber_backends_agree(path: Any) -> None:
+    from dataclasses import replace
+
+    from pdfplumber.table import TableSettings
+
+    from pipeline.layout import TABLE_SETTINGS
+
+    min_length = TableSettings.resolve(TABLE_SETTINGS).edge_min_length
     fast_pages = list(iter_raw_pages(path, "pdfium"))
     ref_pages = list(iter_raw_pages(path, "pdfplumber"))
     assert len(fast_pages) == len(ref_pages)
@@ -158,9 +233,11 @@ def test_pdfium_and_pdfplumber_backends_agree(path: Any) -> None:
         visible = [c for c in ref.chars if not c["text"].isspace()]
         problems = _match([c for c in fast.chars if not c["text"].isspace()], visible)
         assert not problems, f"{where}: {len(problems)} differences, e.g. {problems[:5]}"
-        assert fast.glyphs == ref.glyphs and fast.unmapped == ref.unmapped, where
+        copies = _copies(ref.chars)  # glyphs PDFium's text page leaves out (`COPY_GAP`)
+        assert fast.glyphs == ref.glyphs - len(copies) and fast.unmapped == ref.unmapped, where
 
-        page_f, page_r = raw_page_to_page(fast), raw_page_to_page(ref)
+        page_f = raw_page_to_page(fast)
+        page_r = raw_page_to_page(replace(ref, char_dicts=[c for k, c in enumerate(ref.chars) if k not in copies]))
         pool: dict[str, list[Box]] = {}
         for w in page_f.words:
             pool.setdefault(_norm(w.text), []).append(w.box)
@@ -169,7 +246,11 @@ def test_pdfium_and_pdfplumber_backends_agree(path: Any) -> None:
             b = w.box
             best = min(boxes, key=lambda a: abs(a.x0 - b.x0) + abs(a.bottom - b.bottom), default=None)
             assert best is not None, f"{where}: word {w.text!r} at {b} not built from PDFium's characters"
-            assert abs(best.x0 - b.x0) <= TOLERANCE and abs(best.x1 - b.x1) <= TOLERANCE, f"{where}: {w.text}"
+            # Text turned 90 degrees: the font's descent (see DESCENT_SHARE) moves a word across its line, along x,
+            # as it moves its characters (`_same_place`); the word moves whole, its width is kept.
+            shift = 0.0 if w.upright else (best.x0 - b.x0 if abs(best.x0 - b.x0) <= DESCENT_SHARE * b.width else 0.0)
+            assert abs(best.x0 - b.x0 - shift) <= TOLERANCE and abs(best.x1 - b.x1 - shift) <= TOLERANCE, \
+                f"{where}: {w.text}"
             boxes.remove(best)
         extra = [t for t, boxes in pool.items() for _ in boxes]
         assert not extra, f"{where}: words only from PDFium: {extra[:5]}"
@@ -177,10 +258,10 @@ def test_pdfium_and_pdfplumber_backends_agree(path: Any) -> None:
             unmatched = _unpaired([m.box for m in page_f.marks if m.kind == kind],
                                   [m.box for m in page_r.marks if m.kind == kind])
             assert not unmatched, f"{where}: {kind} marks differ: {unmatched[:3]}"
-        assert len(page_f.grids) == len(page_r.grids), where
-        for a, b in zip(page_f.grids, page_r.grids, strict=True):
-            assert len(a.cells) == len(b.cells) and _near(a.box, b.box, TOLERANCE), where
-            assert all(_near(x, y, TOLERANCE) for x, y in zip(a.cells, b.cells, strict=True)), where
+        grids_f, grids_r = list(page_f.grids), list(page_r.grids)
+        assert _same_grids(grids_f, grids_r) or any(
+            _same_grids(grids_f, _grids_at(ref.edges, min_length + tie)) for tie in (-EDGE_TIE, EDGE_TIE)), \
+            f"{where}: grids {[(g.box, len(g.cells)) for g in grids_f]} vs {[(g.box, len(g.cells)) for g in grids_r]}"
 
 
 REALWORLD = FIXTURES.parent.parent / "shared" / "corpora" / "realworld-pdfs"

@@ -28,10 +28,11 @@ typedef int (*size_fn)(void *, float *);
 typedef void *(*font_fn)(void *);
 typedef int (*width_fn)(void *, uint32_t, float, float *);
 typedef int (*descent_fn)(void *, float, float *);
+typedef int (*char_box_fn)(void *, int, double *, double *, double *, double *);
 
 enum fn {
     UNICODE, MAP_ERROR, GENERATED, HYPHEN, TEXT_OBJECT, ORIGIN, LOOSE_BOX, MATRIX, FONT_SIZE, FONT, GLYPH_WIDTH,
-    DESCENT, N_FN
+    DESCENT, CHAR_BOX, N_FN
 };
 
 /* out_flags bits */
@@ -97,13 +98,46 @@ static void settle(const pending_t *p, void *key, double x, double y, double hei
     if (adv > 0) glyph_box(&p->run, p->e, p->f, adv, height, geo + 6 * p->index);
 }
 
-/* ctm: pdfminer's page matrix (a, b, c, d, e, f); height: the page's.
+/* FPDFFont_GetGlyphWidth maps a code point back to a code through the font's Unicode map; finding none, it answers
+ * code 0's width (a symbolic font's /MissingWidth: Symbol's bullet, code 183, gets 250 instead of its 460). Its width
+ * for U+FFFF, which no font maps, is that failed lookup's (`_no_code_width`). Cached per font in a few slots (a pure
+ * function of the font: the cache changes no result). */
+#define NO_CODE 0xFFFFu
+#define NO_CODE_SLOTS 64
+typedef struct { void *font; int ok; float width; } no_code_t;
+
+static int no_code_width(width_fn glyph_width, no_code_t *cache, void *font, float *w) {
+    no_code_t *slot = cache + (((uintptr_t)font >> 4) & (NO_CODE_SLOTS - 1));
+    if (slot->font != font) {
+        slot->font = font;
+        slot->width = 0;
+        slot->ok = glyph_width(font, NO_CODE, 1000.0f, &slot->width) != 0;
+    }
+    *w = slot->width;
+    return slot->ok;
+}
+
+/* A blank text object (`blanks`, from `clsdata_page_paths`) on the baseline of the glyph placed at (pe, pf) with the
+ * run's direction, after it and before (qe, qf): its index, or -1 (`_blank_between` in pipeline/pdfium.py). */
+static int blank_between(const double *blanks, int n_blanks, const run_t *run, double pe, double pf, double qe,
+                         double qf) {
+    double a = run->a, b = run->b, reach = (qe - pe) * a + (qf - pf) * b, tol = 0.1 * run->size;
+    for (int k = 0; k < n_blanks; k++) {
+        double de = blanks[2 * k] - pe, df = blanks[2 * k + 1] - pf;
+        double along = de * a + df * b, across = de * b - df * a;
+        if (along > 0 && along < reach && across * across <= tol * tol * (a * a + b * b)) return k;
+    }
+    return -1;
+}
+
+/* ctm: pdfminer's page matrix (a, b, c, d, e, f); height: the page's; blanks: the page origins (e, f) of the text
+ * objects PDFium's text page leaves out for drawing only blank glyphs (n_blanks of them).
  * Per output character j (at most n): its text as UTF-32 code points text[start[j] .. start[j + 1]), x0, x1, top,
  * bottom, size, baseline in geo[6j .. 6j + 6), its font handle, flags (UPRIGHT).
  * counts[0] = glyphs, counts[1] = unmapped glyphs. Returns the number of output characters. */
-int clsdata_page_glyphs(void *textpage, int n, void **fns, const double *ctm, double height,
-                        uint32_t *text, int32_t *start, double *geo, uint64_t *out_font, uint8_t *out_flags,
-                        int32_t *counts) {
+int clsdata_page_glyphs(void *textpage, int n, void **fns, const double *ctm, double height, const double *blanks,
+                        int n_blanks, uint32_t *text, int32_t *start, double *geo, uint64_t *out_font,
+                        uint8_t *out_flags, int32_t *counts) {
     unicode_fn get_unicode = (unicode_fn)fns[UNICODE];
     flag_fn map_error = (flag_fn)fns[MAP_ERROR], generated = (flag_fn)fns[GENERATED], hyphen = (flag_fn)fns[HYPHEN];
     object_fn text_object = (object_fn)fns[TEXT_OBJECT];
@@ -114,6 +148,7 @@ int clsdata_page_glyphs(void *textpage, int n, void **fns, const double *ctm, do
     font_fn get_font = (font_fn)fns[FONT];
     width_fn glyph_width = (width_fn)fns[GLYPH_WIDTH];
     descent_fn get_descent = (descent_fn)fns[DESCENT];
+    char_box_fn char_box = (char_box_fn)fns[CHAR_BOX];
     const double A = ctm[0], B = ctm[1], C = ctm[2], D = ctm[3], E = ctm[4], F = ctm[5];
     run_t run = {0}, placed_run = {0};  /* placed: the run and origin of the last output glyph, when it is `last` */
     int placed = 0;
@@ -122,6 +157,7 @@ int clsdata_page_glyphs(void *textpage, int n, void **fns, const double *ctm, do
     int have_last = 0, m = 0, t = 0, glyphs = 0, unmapped_count = 0;
     void *last_key = 0;
     double last_x = 0, last_y = 0;
+    no_code_t no_code[NO_CODE_SLOTS] = {{0}};
     start[0] = 0;
     for (int i = 0; i < n; i++) {
         unsigned int code = get_unicode(textpage, i);
@@ -156,6 +192,23 @@ int clsdata_page_glyphs(void *textpage, int n, void **fns, const double *ctm, do
                 out_flags[m] = out_flags[m - 1];
                 text[t++] = 0x20;
                 start[++m] = t;
+            } else if (is_generated && n_blanks > 0 && placed && i + 1 < n && generated(textpage, i + 1) != 1) {
+                /* PDFium's own space where a blank text object it left out stands: that object's typed space */
+                double qx = 0, qy = 0;
+                get_origin(textpage, i + 1, &qx, &qy);
+                double qe = qx * A + qy * C + E, qf = qx * B + qy * D + F;
+                int k = blank_between(blanks, n_blanks, &placed_run, placed_e, placed_f, qe, qf);
+                if (k >= 0) {  /* it spans from its origin to the next glyph's, as wide as pdfminer's space and gap */
+                    double *prev = geo + 6 * (m - 1), *g = geo + 6 * m, ra = placed_run.a, rb = placed_run.b;
+                    double adv = ((qe - blanks[2 * k]) * ra + (qf - blanks[2 * k + 1]) * rb) / (ra * ra + rb * rb);
+                    glyph_box(&placed_run, blanks[2 * k], blanks[2 * k + 1], adv, height, g);
+                    g[4] = prev[4];
+                    g[5] = height - blanks[2 * k + 1];
+                    out_font[m] = out_font[m - 1];
+                    out_flags[m] = out_flags[m - 1];
+                    text[t++] = 0x20;
+                    start[++m] = t;
+                }
             }
             have_last = 0;
             placed = 0;
@@ -169,7 +222,7 @@ int clsdata_page_glyphs(void *textpage, int n, void **fns, const double *ctm, do
             ch = code;
         else
             ch = 0xFFFD;
-        int unmapped = map_error(textpage, i) == 1;
+        int unmapped = code == 0 || map_error(textpage, i) == 1;  /* code 0 without Unicode: no map error in PDFium */
         void *key = text_object(textpage, i);
         double x = 0, y = 0;
         get_origin(textpage, i, &x, &y);
@@ -244,6 +297,16 @@ int clsdata_page_glyphs(void *textpage, int n, void **fns, const double *ctm, do
                 adv = ((double)w / 1000.0) * run.size;
                 known = 1;
             }
+            if (known && adv != 0 && run.tb == 0 && run.ta > 0 && point != NO_CODE) {
+                float missing = 0;  /* the width of a failed lookup: the loose box's end, past the ink, is the glyph's */
+                if (no_code_width(glyph_width, no_code, run.font, &missing) && missing == w) {
+                    rectf box = {0, 0, 0, 0};
+                    double l = 0, r = 0, b = 0, t = 0;
+                    loose_box(textpage, i, &box);
+                    char_box(textpage, i, &l, &r, &b, &t);
+                    if ((double)box.right > r) adv = ((double)box.right - x) / run.ta;
+                }
+            }
         }
         if (known && adv == 0) known = 0;  /* as `_chars_py`: 0 is no width, the loose box has it */
         if (!known) {
@@ -294,13 +357,15 @@ enum path_fn {
     SEGMENT, SEGMENT_TYPE, SEGMENT_CLOSE, POINT, BOUNDS, N_PATH_FN
 };
 
-enum { PAGEOBJ_PATH = 2, PAGEOBJ_IMAGE = 3, PAGEOBJ_FORM = 5, SEGMENT_MOVETO = 2 };
+enum { PAGEOBJ_TEXT = 1, PAGEOBJ_PATH = 2, PAGEOBJ_IMAGE = 3, PAGEOBJ_FORM = 5, SEGMENT_BEZIERTO = 1,
+       SEGMENT_MOVETO = 2 };
 
 typedef struct {
     void **fns;
     double height, page_area;
     double *edges, *fills;  /* 5 per edge: x0, x1, top, bottom, orientation (0 none, 1 v, 2 h); 4 per fill */
-    int edge_cap, fill_cap, n_edges, n_fills;
+    double *blanks;  /* 2 per blank text object: its origin (e, f) in pdfminer's page space */
+    int edge_cap, fill_cap, blank_cap, n_edges, n_fills, n_blanks;
     double image_share;
 } paths_t;
 
@@ -353,13 +418,19 @@ static void one_path(paths_t *p, void *obj, const double *m) {
     if (!filled && !stroke) return;
     float x = 0, y = 0;
     subpath_t s = {0};
-    int n = ((count_fn)fns[COUNT_SEGMENTS])(obj);
+    int n = ((count_fn)fns[COUNT_SEGMENTS])(obj), bezier = 0;
     for (int k = 0; k < n; k++) {
         void *seg = ((index_fn)fns[SEGMENT])(obj, k);
+        int kind = ((type_fn)fns[SEGMENT_TYPE])(seg);
+        if (kind == SEGMENT_BEZIERTO) {  /* 2 control points, then the curve's end: pdfminer keeps the end only */
+            if (++bezier % 3) continue;
+        } else {
+            bezier = 0;
+        }
         ((point_fn)fns[POINT])(seg, &x, &y);
         double px = m[0] * (double)x + m[2] * (double)y + m[4];
         double py = p->height - (m[1] * (double)x + m[3] * (double)y + m[5]);
-        if (((type_fn)fns[SEGMENT_TYPE])(seg) == SEGMENT_MOVETO && s.points > 0) end_subpath(p, &s, filled);
+        if (kind == SEGMENT_MOVETO && s.points > 0) end_subpath(p, &s, filled);
         add_point(p, &s, px, py);
         if (((type_fn)fns[SEGMENT_CLOSE])(seg) && (s.first_x != px || s.first_y != py))
             add_point(p, &s, s.first_x, s.first_y);
@@ -397,6 +468,18 @@ static void objects(paths_t *p, void *container, int form, const double *m, int 
             p->image_share = share < 1.0 ? share : 1.0;
             continue;
         }
+        if (kind == PAGEOBJ_TEXT) {  /* `_blank` in pipeline/pdfium.py */
+            float l = 0, b = 0, r = 0, t = 0;
+            if (((bounds_fn)fns[BOUNDS])(obj, &l, &b, &r, &t) && (double)r - (double)l < 0.01 &&
+                (double)t - (double)b < 0.01) {
+                if (p->n_blanks < p->blank_cap) {
+                    p->blanks[2 * p->n_blanks] = m[0] * (double)l + m[2] * (double)b + m[4];
+                    p->blanks[2 * p->n_blanks + 1] = m[1] * (double)l + m[3] * (double)b + m[5];
+                }
+                p->n_blanks++;
+            }
+            continue;
+        }
         if (kind != PAGEOBJ_PATH && (kind != PAGEOBJ_FORM || depth >= 15)) continue;
         matrixf mx;
         double own[6] = {1, 0, 0, 1, 0, 0}, composed[6];
@@ -411,14 +494,17 @@ static void objects(paths_t *p, void *container, int form, const double *m, int 
     }
 }
 
-/* Every painted path of a page: edges (5 doubles each) and filled subpaths' boxes (4 each), written while they
- * fit their capacities; counts[0] and counts[1] are the numbers found (call again with room when larger). */
+/* Every painted path of a page: edges (5 doubles each) and filled subpaths' boxes (4 each), and the origins of its
+ * blank text objects (2 each), written while they fit their capacities; counts[0], counts[1] and counts[2] are the
+ * numbers found (call again with room when larger). */
 int clsdata_page_paths(void *page, void **fns, const double *ctm, double height, double page_area, double *edges,
-                       int edge_cap, double *fills, int fill_cap, int32_t *counts, double *image_share) {
-    paths_t p = {fns, height, page_area, edges, fills, edge_cap, fill_cap, 0, 0, 0.0};
+                       int edge_cap, double *fills, int fill_cap, double *blanks, int blank_cap, int32_t *counts,
+                       double *image_share) {
+    paths_t p = {fns, height, page_area, edges, fills, blanks, edge_cap, fill_cap, blank_cap, 0, 0, 0, 0.0};
     objects(&p, page, 0, ctm, 0);
     counts[0] = p.n_edges;
     counts[1] = p.n_fills;
+    counts[2] = p.n_blanks;
     *image_share = p.image_share;
-    return p.n_edges <= edge_cap && p.n_fills <= fill_cap;
+    return p.n_edges <= edge_cap && p.n_fills <= fill_cap && p.n_blanks <= blank_cap;
 }
