@@ -71,6 +71,8 @@ def _announce_re(kind: str) -> re.Pattern[str]:
 
 
 def sentence_to_announcement(sentence: str, rules: EnumerationRules | None = None) -> Announcement | None:
+    if ":" not in sentence:  # every announcement of a list ends "…: item, item" (cheap test first)
+        return None
     rules = rules or enumeration_rules()
     if re.search(rules.distractor, sentence, re.I):
         return None
@@ -123,12 +125,19 @@ def _prose_res() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.
     return quoted, copula, anaphora, relative
 
 
+@cache
+def _axis_noun_re() -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{_alternation(enumeration_rules().axis_nouns.strong)})\b", re.I)
+
+
 LIST_HEAD_END = re.compile(r"\s+(?:au\s+c[oœ]ur|sont|constituent|forment|figurent|seront)\b", re.I)
 
 
 def prose_to_announcement(sentence: str, previous: str | None) -> Announcement | None:
     """An enumeration of axes told in prose, without "N axes :" (a quote, "… sont les trois axes", "Il s'agit des
     principaux axes" after the list)."""
+    if not _axis_noun_re().search(sentence):  # each form names the axes (cheap test first)
+        return None
     quoted, copula, anaphora, relative = _prose_res()
     m = quoted.search(sentence)
     if m:
