@@ -224,7 +224,7 @@ def _split_outside_parentheses(text: str, sep: str) -> list[str]:
 
 
 def _clean(item: str) -> str:
-    item = re.sub(r"^(?:et|ou|mais\s+aussi|ainsi\s+qu(?:e\s+|[’']\s*))\s*", "", item.strip(), flags=re.I)
+    item = re.sub(r"^(?:(?:et|ou|mais\s+aussi)\b|ainsi\s+qu(?:e\b|[’']))\s*", "", item.strip(), flags=re.I)
     return TRAILING.sub("", item).strip(" «»\"")
 
 

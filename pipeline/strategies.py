@@ -18,6 +18,7 @@ Each strategy is a unit: `detect(context) -> Evidence` (how much of the document
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from pipeline.enumerations import Enumeration
@@ -511,7 +512,9 @@ def blocks_to_heading_groups(doc: Document, rules: StructureRules,
             groups.append((k, items))
     if len(groups) < 2:
         return axes, [], []
-    axis_of = {id(a.block): a for a in axes}
+    # axes named together in one sentence ("trois axes : a, b et c") say nothing about which one a later group is in
+    shared = Counter(id(a.block) for a in axes)
+    axis_of = {id(a.block): a for a in axes if shared[id(a.block)] == 1}
     objectives: list[Node] = []
     actions: list[Node] = []
     if axes:
