@@ -41,8 +41,8 @@ from pipeline.tree import (
     soft_key,
 )
 
-__all__ = ["Node", "NotACLS", "Tree", "clean_title", "document_to_tree", "normalise_territory", "soft_key",
-           "text_to_declared", "text_to_period", "text_to_signed_on", "text_to_territory"]
+__all__ = ["Node", "NotACLS", "Tree", "clean_title", "document_to_context", "document_to_tree", "normalise_territory",
+           "soft_key", "text_to_declared", "text_to_period", "text_to_signed_on", "text_to_territory"]
 
 
 def _restricted(doc: Document, keep: set[int]) -> Document:
@@ -91,6 +91,25 @@ def _texts_outside(doc: Document, outline: Outline, roles: set[str]) -> list[str
     return document_texts(_restricted(doc, keep))
 
 
+def document_to_context(doc: Document, outline: Outline | None = None, declared_axes: int | None = None) -> Context:
+    """What the strategies read: the outline says where axes and actions may be read, fiches are assembled from
+    the blocks where actions may be, enumerations are read where axes may be (layout frames opened)."""
+    outline = outline if outline is not None else document_to_outline(doc)
+    axis_ok = {i for i in range(len(doc.blocks)) if outline.allows(i, "axes")}
+    action_ok = {i for i in axis_ok if outline.allows(i, "actions")}
+    group_roles = set(strategy_settings().heading_group_action_roles)
+    fiches = entries_to_fiches(blocks_to_entries(doc, usable=action_ok), strategy_settings().fiche_min_fields)
+    renumber = {old: new for new, old in enumerate(sorted(axis_ok))}
+    axis_doc = _restricted(doc, axis_ok)
+    return Context(
+        axis_doc=axis_doc, action_doc=_restricted(doc, action_ok), action_ok={renumber[i] for i in action_ok},
+        group_action_ok={k for k, i in enumerate(sorted(action_ok)) if outline.role_of(i) in group_roles},
+        fiches=[_renumbered(f, renumber) for f in fiches],
+        enumerations=blocks_to_enumerations(list(_expanded(axis_doc).blocks)),
+        toc=[b for i, b in enumerate(doc.blocks) if i in outline.toc or outline.role_of(i) == "toc"],
+        declared_axes=declared_axes, rules=structure_rules())
+
+
 def document_to_tree(doc: Document) -> Tree:
     rules = structure_rules()
     texts = document_texts(doc)
@@ -99,24 +118,8 @@ def document_to_tree(doc: Document) -> Tree:
         raise NotACLS("no mention of a contrat local de santé")
 
     outline = document_to_outline(doc)
-    axis_ok = {i for i in range(len(doc.blocks)) if outline.allows(i, "axes")}
-    action_ok = {i for i in axis_ok if outline.allows(i, "actions")}
-    group_roles = set(strategy_settings().heading_group_action_roles)
-    fiches = entries_to_fiches(blocks_to_entries(doc, usable=action_ok), strategy_settings().fiche_min_fields)
-    keep = sorted(axis_ok)
-    renumber = {old: new for new, old in enumerate(keep)}
-    axis_doc = _restricted(doc, axis_ok)
-    action_doc = _restricted(doc, action_ok)
-    action_order = sorted(action_ok)
     declared_axes = text_to_declared(texts, rules, "declared_axes")
-    ctx = Context(
-        axis_doc=axis_doc, action_doc=action_doc, action_ok={renumber[i] for i in action_ok},
-        group_action_ok={k for k, i in enumerate(action_order) if outline.role_of(i) in group_roles},
-        fiches=[_renumbered(f, renumber) for f in fiches],
-        enumerations=blocks_to_enumerations(list(_expanded(axis_doc).blocks)),
-        toc=[b for i, b in enumerate(doc.blocks) if i in outline.toc or outline.role_of(i) == "toc"],
-        declared_axes=declared_axes, rules=rules)
-    axes, objectives, actions, reasons = context_to_candidates(ctx)
+    axes, objectives, actions, reasons = context_to_candidates(document_to_context(doc, outline, declared_axes))
 
     overview = not axes and not actions and first_match(rules.patterns("overview"), joined) is not None
     warnings: list[tuple[str, str]] = []

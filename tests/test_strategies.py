@@ -5,15 +5,10 @@ territory name and wording here is invented; each test names the class of docume
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from pipeline.enumerations import blocks_to_enumerations
-from pipeline.fiches import blocks_to_entries, entries_to_fiches
 from pipeline.html import html_to_document
 from pipeline.model import Block, Box, Document
-from pipeline.outline import document_to_outline
 from pipeline.rules import structure_rules
-from pipeline.rules.segmentation import strategy_settings
+from pipeline.segment import document_to_context
 from pipeline.strategies import (
     Context,
     Enumerated,
@@ -41,26 +36,10 @@ def _block(text: str, kind: str = "text", bold: bool = False, size: float = 10.0
 
 
 def _context(doc: Document | list[Block], declared: int | None = None) -> Context:
-    """The strategies' context, as document_to_tree computes it: the outline says where axes and actions may be
-    read, fiches are assembled from the usable blocks, enumerations are read where axes may be."""
+    """The strategies' context, built by the same function as document_to_tree's."""
     if isinstance(doc, list):
         doc = Document(blocks=tuple(doc), pages=max(b.page for b in doc))
-    outline = document_to_outline(doc)
-    axis_ok = {i for i in range(len(doc.blocks)) if outline.allows(i, "axes")}
-    action_ok = {i for i in axis_ok if outline.allows(i, "actions")}
-    renumber = {old: new for new, old in enumerate(sorted(axis_ok))}
-    axis_doc = replace(doc, blocks=tuple(doc.blocks[i] for i in sorted(axis_ok)))
-    roles = set(strategy_settings().heading_group_action_roles)
-    fiches = entries_to_fiches(blocks_to_entries(doc, usable=action_ok), strategy_settings().fiche_min_fields)
-    return Context(
-        axis_doc=axis_doc, action_doc=replace(doc, blocks=tuple(doc.blocks[i] for i in sorted(action_ok))),
-        action_ok={renumber[i] for i in action_ok},
-        group_action_ok={k for k, i in enumerate(sorted(action_ok)) if outline.role_of(i) in roles},
-        fiches=[replace(f, indices={renumber[i] for i in f.indices if i in renumber},
-                        first_index=renumber.get(f.first_index, -1)) for f in fiches],
-        enumerations=blocks_to_enumerations(list(axis_doc.blocks)),
-        toc=[b for i, b in enumerate(doc.blocks) if i in outline.toc or outline.role_of(i) == "toc"],
-        declared_axes=declared, rules=R)
+    return document_to_context(doc, declared_axes=declared)
 
 
 def _axes(nodes: list[Node]) -> list[tuple[str | None, str]]:
