@@ -371,10 +371,10 @@ def entries_to_fiches(entries: list[Entry], min_fields: int = 2) -> list[Fiche]:
                 _continue(current.fields[current.last], e.blocks)
                 current.indices.add(e.index)
             elif current is None and fiches and fiches[-1].labels:
-                last = fiches[-1]  # a page-broken table's first row: the previous fiche goes on
-                _continue(last.fields[last.labels[-1]], e.blocks)
-                last.indices.add(e.index)
-                _fill(last)
+                # a page-broken table's first row: the previous fiche goes on, and so do the rows after it
+                current = _reopen(fiches.pop())
+                _continue(current.fields[current.labels[-1]], e.blocks)
+                current.indices.add(e.index)
             continue
         # plain text
         if current is not None:
@@ -392,6 +392,12 @@ def entries_to_fiches(entries: list[Entry], min_fields: int = 2) -> list[Fiche]:
         previous_text = e
     close()
     return fiches
+
+
+def _reopen(fiche: Fiche) -> _Open:
+    """A finished fiche opened again, its last field continued by the next rows."""
+    return _Open(fiche.number, fiche.title, fiche.title_block, fiche.first_index, False, fiche.fields, fiche.labels,
+                 fiche.indices, last=fiche.labels[-1], coded=True)
 
 
 def _continue(value: list[Block], more: list[Block]) -> None:

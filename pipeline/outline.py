@@ -267,7 +267,7 @@ def document_to_outline(doc: Document, rules: OutlineRules | None = None) -> Out
         if k and not sec["own"]:
             own = [blocks[j] for j in range(int(sec["start"]) + 1, int(sec["end"]))
                    if block_section[j] == k and blocks[j].kind in {"text", "bullet"}]
-            with_figures = sum(1 for b in own if figures.search(b.text))
+            with_figures = sum(1 for b in own if figures.search(fold(b.text)))
             if len(own) >= rules.figures.min_blocks and with_figures >= rules.figures.min_share * len(own):
                 role, evidence = "diagnostic", f"{with_figures} of its {len(own)} blocks state figures"
             else:
