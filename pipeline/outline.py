@@ -134,7 +134,9 @@ def block_to_style(block: Block, body_size: float, rules: OutlineRules) -> Style
     if not emphasised:
         return None
     numbered = structural_kind(text) is not None or _NUMBERING.match(text) is not None
-    if re.search(h.ends_sentence, text) and not numbered and block.level is None:
+    question = re.search(h.question, text) is not None and len(text.split()) <= h.question_max_words \
+        and (larger or caps)
+    if re.search(h.ends_sentence, text) and not numbered and block.level is None and not question:
         return None
     return (round(block.size * 2) / 2, block.bold, caps, block.level or 9)
 

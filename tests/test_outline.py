@@ -323,8 +323,6 @@ def test_kept_restricts_a_document_to_where_actions_may_be_read() -> None:
     assert "Trois axes ont été retenus." in axes and "Le maire" not in axes and "Sommaire" not in axes
 
 
-@pytest.mark.xfail(strict=True, reason="heading.ends_sentence refuses any line ending in '?' unless numbered or "
-                                      "an HTML heading, so the context rules for questions never apply in PDFs")
 def test_a_question_printed_as_a_heading_is_a_heading() -> None:
     """Brochures asking 'UN CLS, C'EST QUOI ?' in large capitals (a context box, named by outline.yaml's context
     rules): its bullets explain the contract, they are not the plan's actions."""
@@ -334,3 +332,12 @@ def test_a_question_printed_as_a_heading_is_a_heading() -> None:
     outline = document_to_outline(doc)
     assert 2 in outline.headings
     assert outline.role_of(3) == "context"
+
+
+def test_a_pull_quote_ending_in_a_question_is_not_a_heading() -> None:
+    """A magazine's large pull-quote is a sentence, however large: only short questions are headings."""
+    doc = _pdf(_block("Axe 1 : Prévenir", size=14, bold=True),
+               _block("Comment faire venir des médecins dans nos campagnes quand tout les attire en ville ?",
+                      size=16, bold=True),
+               _block("Action 1 : Dépister le diabète"))
+    assert 1 not in document_to_outline(doc).headings

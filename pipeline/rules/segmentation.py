@@ -40,8 +40,10 @@ class HeadingRules(_Rules):
     size_ratio: float = Field(1.12, gt=1.0)
     caps_min_letters: int = Field(4, ge=1)
     ends_sentence: str
+    question: str = r"\?$"
+    question_max_words: int = Field(8, ge=1)
 
-    _c = field_validator("ends_sentence")(lambda v: _compile([v])[0])
+    _c = field_validator("ends_sentence", "question")(lambda v: _compile([v])[0])
 
 
 class TocRules(_Rules):
