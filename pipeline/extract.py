@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 from pathlib import Path
 
@@ -90,7 +91,7 @@ def file_to_document(path: Path, data: bytes, media_type: str, timeout_s: float)
     if not pages:
         raise errors.DocumentError(name, errors.CORRUPT, "no pages")
     sha = sha256_bytes(data)
-    pages = [_read_by_ocr(path, sha, p, timeout_s) if p.triage in NEEDS_OCR else p for p in pages]
+    pages = _read_by_ocr(path, sha, pages, timeout_s)
     if not any(p.words for p in pages):
         unread = [p for p in pages if p.triage in NEEDS_OCR]
         if not unread:
@@ -101,24 +102,48 @@ def file_to_document(path: Path, data: bytes, media_type: str, timeout_s: float)
     return pages_to_document(pages)
 
 
-def _read_by_ocr(path: Path, sha: str, page: Page, timeout_s: float) -> Page:
-    """A page without a usable text layer, read by Tesseract; left unread (method 'none', the reason said)
-    when OCR is unavailable or fails."""
-    why = ocr.unavailable()
-    if why is None:
+def _read_by_ocr(path: Path, sha: str, pages: list[Page], timeout_s: float) -> list[Page]:
+    """Pages without a usable text layer, read by Tesseract (several pages at once: `ocr.workers()`); each is
+    left unread (method 'none', the reason said) when OCR is unavailable or fails. Pages are rendered one by one
+    in the parser process and read as they come, at most one page ahead of the readers."""
+    todo = [p for p in pages if p.triage in NEEDS_OCR]
+    why = ocr.unavailable() if todo else None
+    got: dict[int, ocr.OcrPage | str] = {}
+    if todo and why is None:
         dpi = float(ocr_rules()["ocr"]["dpi"])
-        try:
-            got = ocr.cached_page(sha, page.number)
-            if got is None:
-                png = render_page_isolated(path, page.number, dpi, timeout_s=timeout_s)
-                got = ocr.image_to_ocr_page(png, dpi / 72.0)
-                ocr.store_page(sha, page.number, got)
-        except (ocr.OcrFailed, errors.DocumentError) as exc:
-            why = f"OCR failed: {exc}"
-        else:
-            return replace(page, words=got.words, marks=(), grids=tuple(edges_to_grids(list(got.edges), got.words)),
-                           method="ocr", confidence=got.confidence, chars=sum(len(w.text) for w in got.words))
-    return replace(page, method="none", triage_reason=f"{page.triage_reason}; {why}")
+        workers = ocr.workers()
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ocr") as pool:
+            running: dict[int, Future[ocr.OcrPage]] = {}
+            for page in todo:
+                cached = ocr.cached_page(sha, page.number)
+                if cached is not None:
+                    got[page.number] = cached
+                    continue
+                while sum(not f.done() for f in running.values()) > workers:
+                    wait(running.values(), return_when=FIRST_COMPLETED)
+                try:
+                    png = render_page_isolated(path, page.number, dpi, timeout_s=timeout_s)
+                except errors.DocumentError as exc:
+                    got[page.number] = f"OCR failed: {exc}"
+                    continue
+                running[page.number] = pool.submit(ocr.image_to_ocr_page, png, dpi / 72.0)
+            for number, future in running.items():
+                try:
+                    got[number] = future.result()
+                except ocr.OcrFailed as exc:
+                    got[number] = f"OCR failed: {exc}"
+                else:
+                    ocr.store_page(sha, number, future.result())
+    out = []
+    for page in pages:
+        read = got.get(page.number, why) if page.triage in NEEDS_OCR else None
+        if isinstance(read, ocr.OcrPage):
+            page = replace(page, words=read.words, marks=(), grids=tuple(edges_to_grids(list(read.edges), read.words)),
+                           method="ocr", confidence=read.confidence, chars=sum(len(w.text) for w in read.words))
+        elif page.triage in NEEDS_OCR:
+            page = replace(page, method="none", triage_reason=f"{page.triage_reason}; {read}")
+        out.append(page)
+    return out
 
 
 def _sheet(n: Node) -> ActionSheet | None:

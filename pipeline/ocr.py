@@ -47,6 +47,21 @@ def _configure() -> None:
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 
+def workers() -> int:
+    """How many pages of a document Tesseract reads at once: $CLSDATA_OCR_WORKERS, else the cores this
+    process may use (one Tesseract thread each; a run's Dask workers each read their own documents)."""
+    value = os.environ.get("CLSDATA_OCR_WORKERS", "")
+    if value.strip():
+        try:
+            return max(1, int(value))
+        except ValueError:
+            pass
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 @cache
 def unavailable() -> str | None:
     """None when Tesseract and its French data are installed; else why OCR cannot run (said once per

@@ -1,0 +1,65 @@
+"""Issue #16: scans of any layout. Every fixture's text-layer PDF, rasterised as an office scanner would
+(`pipeline/scanner.py`: 200 and 300 dpi, grey paper, a little skew, blur, noise, JPEG), must be read by OCR as
+well as its text layer is read: axes, actions and years F1 (soft matching) of the scanned twin no more than 0.05
+below the same extractor's score on the text layer, against the same gold.
+
+Fixtures are found automatically (a fixture added later is covered); the scanned variants themselves
+(`*-scan`, `*-mixed`) are not twinned. Twins are made fresh in each session (seeded: the same bytes every time)
+and read by the real Tesseract; OCR results are never test data (a local OCR cache only spares re-reading).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.evaluate import score_document
+from pipeline.extract import file_to_extraction
+from pipeline.scanner import ScanLook, pdf_to_scanned_pdf, twin_seed, twin_sources
+from schemas.gold import Gold
+from tests.conftest import FIXTURES, extraction_of
+
+TOLERANCE = 0.05
+FIELDS = ("axes", "actions", "years")
+DPIS = (200, 300)
+SOURCES = twin_sources(FIXTURES)
+
+
+def test_every_text_layer_fixture_is_twinned_and_no_scanned_variant_is() -> None:
+    slugs = {p.parent.name for p in SOURCES}
+    assert {"angers-loire-metropole", "est-cantal", "saint-leu", "pantin"} <= slugs
+    assert not {s for s in slugs if s.endswith(("-scan", "-mixed"))}
+    assert len(slugs) == len([d for d in FIXTURES.glob("*/source.pdf") if not (d.parent / "gold.yaml").is_symlink()])
+
+
+def test_a_twin_is_a_reproducible_scan_without_text_layer(tmp_path: Path) -> None:
+    source = (FIXTURES / "le-mans-metropole" / "source.pdf").read_bytes()
+    look = ScanLook(dpi=100)
+    first = pdf_to_scanned_pdf(source, look, 7)
+    assert first == pdf_to_scanned_pdf(source, look, 7) != pdf_to_scanned_pdf(source, look, 8)
+    twin = tmp_path / "twin.pdf"
+    twin.write_bytes(first)
+    from pipeline.layout import pdf_to_pages
+
+    assert [(p.triage, p.words) for p in pdf_to_pages(twin)] == [("missing", ())] * 2
+
+
+@pytest.mark.parametrize("dpi", DPIS)
+@pytest.mark.parametrize("source", SOURCES, ids=[p.parent.name for p in SOURCES])
+def test_a_scanned_twin_scores_within_tolerance_of_its_text_layer(source: Path, dpi: int,
+                                                                  tmp_path_factory: pytest.TempPathFactory) -> None:
+    slug = source.parent.name
+    text = extraction_of(source)
+    if not any(p.method == "text" for p in text.pages):
+        pytest.skip(f"{slug}: no page read from a text layer (already a scan)")
+    twin = tmp_path_factory.mktemp("twins") / f"{slug}-{dpi}dpi.pdf"
+    twin.write_bytes(pdf_to_scanned_pdf(source.read_bytes(), ScanLook(dpi=dpi), twin_seed(slug, dpi)))
+    got = file_to_extraction(twin)
+    assert {p.method for p in got.pages} <= {"ocr", "none"} and any(p.method == "ocr" for p in got.pages)
+    gold = Gold.from_file(source.parent / "gold.yaml")
+    want, have = score_document(slug, gold, text), score_document(twin.name, gold, got)
+    below = {f: (round(want.counts[f].f1, 3), round(have.counts[f].f1, 3)) for f in FIELDS
+             if want.counts[f].defined and want.counts[f].f1 - have.counts[f].f1 > TOLERANCE}
+    missed = [m for m in have.misses if m.split(":")[0] in FIELDS and m not in want.misses]
+    assert not below, f"{slug} at {dpi} dpi, F1 (text layer, twin): {below}; twin's own misses:\n" + "\n".join(missed)
