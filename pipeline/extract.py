@@ -138,8 +138,9 @@ def _read_by_ocr(path: Path, sha: str, pages: list[Page], timeout_s: float) -> l
     for page in pages:
         read = got.get(page.number, why) if page.triage in NEEDS_OCR else None
         if isinstance(read, ocr.OcrPage):
-            page = replace(page, words=read.words, marks=(), grids=tuple(edges_to_grids(list(read.edges), read.words)),
-                           method="ocr", confidence=read.confidence, chars=sum(len(w.text) for w in read.words))
+            grids = tuple(edges_to_grids(list(read.edges), read.words))
+            page = replace(page, words=read.words, marks=read.marks, grids=grids, method="ocr",
+                           confidence=read.confidence, chars=sum(len(w.text) for w in read.words))
         elif page.triage in NEEDS_OCR:
             page = replace(page, method="none", triage_reason=f"{page.triage_reason}; {read}")
         out.append(page)
