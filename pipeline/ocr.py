@@ -105,8 +105,9 @@ def image_to_ocr_page(png: bytes, scale: float) -> OcrPage:
     # Light print on dark shapes (bands, tiles, sidebars, numbered circles) turned dark on light: Tesseract
     # reads dark text on paper. Ruled lines are looked for in the page as scanned.
     upright = light_on_dark_to_dark_on_light(gray, scale, settings)
-    _badges_to_dark_on_light(upright, scale, settings)
+    badges = _badges_to_dark_on_light(gray, scale, settings, upright)
     data = _tesseract(png, Image.fromarray(upright), settings, angle)
+    data = _badges_read(data, badges, settings)
     page = data_to_ocr_page(data, scale, float(settings["min_word_confidence"]), upright, settings)
     return replace(page, edges=gray_to_edges(_min_pool(gray), scale / 2, settings))
 
@@ -128,6 +129,7 @@ def light_on_dark_to_dark_on_light(gray: Any, scale: float, settings: dict[str, 
     ground = np.median(tiles, axis=(1, 3))
     contrast = int(settings["polarity_contrast"])
     paper = float(np.percentile(gray[::3, ::3], 90))
+    ink = float(np.percentile(gray[::3, ::3], 0.5))
     half = max(int(round(float(settings["polarity_window_pt"]) / 2 * scale / block)), 1)
     g = np.pad(ground, ((half, half), (half, half)), mode="edge")
     window = [(dy, dx) for dy in range(2 * half + 1) for dx in range(2 * half + 1)]
@@ -150,7 +152,9 @@ def light_on_dark_to_dark_on_light(gray: Any, scale: float, settings: dict[str, 
         ys, xs = zone[:, 0], zone[:, 1]
         core = inner[ys, xs]
         light, deep = int(lighter[ys[core], xs[core]].sum()), int(darker[ys[core], xs[core]].sum())
-        if int(core.sum()) < 4 or light <= deep or light < 0.03 * int(core.sum()) * block * block:
+        # A ground as dark as the page's ink may be the strokes of large bold letters: it must be wide.
+        least = 12 if float(np.median(wground[ys, xs])) < ink + contrast else 4
+        if int(core.sum()) < least or light <= deep or light < 0.03 * int(core.sum()) * block * block:
             continue
         _invert_zone(out, gray, zone, block, paper, float(np.median(wground[ys, xs])),
                      wground > paper - contrast / 2)
@@ -225,10 +229,14 @@ def _invert_zone(out: Any, gray: Any, zone: Any, block: int, paper: float, base:
     out[y0:y1, x0:x1][inside] = (paper * (1.0 - np.clip((values - base) / span, 0.0, 1.0))).astype(np.uint8)
 
 
-def _badges_to_dark_on_light(gray: Any, scale: float, settings: dict[str, Any]) -> None:
-    """Numbered circles and tiles (a solid dark shape `badge_size_pt` wide with light print inside), too small
-    for the zones of `light_on_dark_to_dark_on_light`, inverted in place in their box."""
+def _badges_to_dark_on_light(gray: Any, scale: float, settings: dict[str, Any],
+                             target: Any) -> list[tuple[int, int, int, int, Any]]:
+    """Numbered circles and tiles (a solid dark shape `badge_size_pt` wide with light print inside) found in
+    `gray`, and drawn into `target` as their print alone, dark on paper; returned as (x0, top, x1, bottom,
+    image) in pixels, for a reading of their own (Tesseract's page layout drops a lone figure)."""
     import numpy as np
+
+    found = []
 
     levels = _levels(gray)
     low, high = (float(v) for v in settings["badge_size_pt"])
@@ -237,16 +245,7 @@ def _badges_to_dark_on_light(gray: Any, scale: float, settings: dict[str, Any]) 
         x0, y0 = int(box.x0 * scale), int(box.top * scale)
         x1, y1 = int(np.ceil(box.x1 * scale)), int(np.ceil(box.bottom * scale))
         region = gray[y0:y1, x0:x1]
-        dark = region < levels.half
-        light = region > levels.paper - int(settings["polarity_contrast"])
-        inside = light[dark.any(axis=1)][:, dark.any(axis=0)]
-        if inside.size == 0 or not 0.04 <= float(inside.mean()) <= 0.45 or \
-                abs(region.shape[0] - region.shape[1]) > 0.2 * max(region.shape):
-            continue
-        # The print is inside the shape, clear of its edges (a bold letter's counters open onto the paper).
-        ys, xs = np.nonzero(inside)
-        my, mx = 0.12 * inside.shape[0], 0.12 * inside.shape[1]
-        if ys.min() < my or xs.min() < mx or ys.max() >= inside.shape[0] - my or xs.max() >= inside.shape[1] - mx:
+        if abs(region.shape[0] - region.shape[1]) > 0.2 * max(region.shape):
             continue
         # The print (light pixels enclosed by the shape) becomes ink on paper; the shape and the paper around it
         # become paper, so that Tesseract sees a lone figure, not a figure in a ring.
@@ -256,8 +255,47 @@ def _badges_to_dark_on_light(gray: Any, scale: float, settings: dict[str, Any]) 
             zy, zx = zone[:, 0], zone[:, 1]
             if zy.min() > 0 and zx.min() > 0 and zy.max() < region.shape[0] - 1 and zx.max() < region.shape[1] - 1:
                 enclosed[zy, zx] = True
+        ys, xs = np.nonzero(enclosed)
+        if ys.size < 0.02 * enclosed.size or ys.size > 0.7 * (np.ptp(ys) + 1) * (np.ptp(xs) + 1):
+            continue  # no print, or a hole (the counter of a bold O), not the strokes of a figure
         ink = int(max(levels.paper - 3 * (levels.paper - levels.half), 0))
-        gray[y0:y1, x0:x1] = np.where(enclosed, ink, int(levels.paper)).astype(np.uint8)
+        clean = np.where(enclosed, ink, int(levels.paper)).astype(np.uint8)
+        target[y0:y1, x0:x1] = clean
+        found.append((x0, y0, x1, y1, clean))
+    return found
+
+
+def _badges_read(data: dict[str, list[Any]], badges: list[tuple[int, int, int, int, Any]],
+                 settings: dict[str, Any]) -> dict[str, list[Any]]:
+    """Each badge that Tesseract's page reading left without a figure, read alone (one character, figures
+    only) and added to the page's words as a line of its own."""
+    import numpy as np
+    from PIL import Image
+
+    out = {k: list(v) for k, v in data.items()}
+    for n, (x0, y0, x1, y1, clean) in enumerate(badges):
+        covered = any(int(data["level"][k]) == 5 and str(data["text"][k]).strip().isdigit()
+                      and int(data["left"][k]) < x1 and x0 < int(data["left"][k]) + int(data["width"][k])
+                      and int(data["top"][k]) < y1 and y0 < int(data["top"][k]) + int(data["height"][k])
+                      for k in range(len(data["text"])))
+        if covered:
+            continue
+        pad = max((y1 - y0) // 2, 4)
+        canvas = np.pad(clean, pad, constant_values=int(clean.max()))
+        got = _tesseract(canvas.tobytes(), Image.fromarray(canvas), {**settings, "config": str(
+            settings["badge_config"])}, 0.0)
+        for k, text in enumerate(got["text"]):
+            text = str(text).strip()
+            if int(got["level"][k]) != 5 or not text.isdigit() or float(got["conf"][k]) < 0:
+                continue
+            row = {"level": 5, "page_num": 1, "block_num": 100_000 + n, "par_num": 1, "line_num": 1, "word_num": 1,
+                   "left": x0 + int(got["left"][k]) - pad, "top": y0 + int(got["top"][k]) - pad,
+                   "width": int(got["width"][k]), "height": int(got["height"][k]), "conf": got["conf"][k],
+                   "text": text}
+            for key, column in out.items():
+                column.append(row.get(key, 0))
+            break
+    return out
 
 
 def _zones(mask: Any, level: Any = None, tolerance: float = 0.0) -> list[Any]:
@@ -646,8 +684,8 @@ def data_to_ocr_page(data: dict[str, list[object]], scale: float, min_confidence
         conf = float(data["conf"][k])  # type: ignore[arg-type]
         if int(data["level"][k]) != 5 or not text:  # type: ignore[call-overload]
             continue
-        if conf < 0 or (conf < min_confidence and not _wordlike(text)):
-            continue
+        if conf < 0 or (conf < min_confidence and not _wordlike(text) and not (text.isdigit() and len(text) <= 3)):
+            continue  # (a lone number is kept: a numbered circle, a page number, a year tile's half)
         text = text.strip("_") or text  # underscores: specks and rules under a word
         if set(text) <= set("_|"):
             continue

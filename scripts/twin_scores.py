@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from pipeline.errors import DocumentError
 from pipeline.evaluate import score_document
 from pipeline.extract import file_to_extraction
 from pipeline.scanner import ScanLook, pdf_to_scanned_pdf, twin_seed, twin_sources
@@ -43,7 +44,12 @@ def main(argv: list[str]) -> int:
             twin.write_bytes(pdf_to_scanned_pdf(source.read_bytes(), ScanLook(dpi=dpi),
                                                 twin_seed(source.parent.name, dpi)))
             start = time.perf_counter()
-            got = file_to_extraction(twin)
+            try:
+                got = file_to_extraction(twin)
+            except DocumentError as exc:
+                print(f"{source.parent.name:42} {dpi:>4} failed: {exc.one_line()}", flush=True)
+                worst = 1.0
+                continue
             seconds = time.perf_counter() - start
             score = score_document(twin.name, gold, got)
             cells = []
