@@ -24,6 +24,17 @@ TOLERANCE = 0.05
 FIELDS = ("axes", "actions", "years")
 DPIS = (200, 300)
 SOURCES = twin_sources(FIXTURES)
+# Twins that do not read as well as their text layer yet, and why (measured; see the README's OCR section).
+# Each is a strict expected failure: the day one passes, the run fails and it leaves this list.
+KNOWN_GAPS: dict[tuple[str, int], str] = {
+}
+
+
+def _cases() -> list[object]:
+    return [pytest.param(source, dpi, id=f"{source.parent.name}-{dpi}dpi",
+                         marks=[pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[(source.parent.name, dpi)])]
+                         if (source.parent.name, dpi) in KNOWN_GAPS else [])
+            for source in SOURCES for dpi in DPIS]
 
 
 def test_every_text_layer_fixture_is_twinned_and_no_scanned_variant_is() -> None:
@@ -45,8 +56,11 @@ def test_a_twin_is_a_reproducible_scan_without_text_layer(tmp_path: Path) -> Non
     assert [(p.triage, p.words) for p in pdf_to_pages(twin)] == [("missing", ())] * 2
 
 
-@pytest.mark.parametrize("dpi", DPIS)
-@pytest.mark.parametrize("source", SOURCES, ids=[p.parent.name for p in SOURCES])
+def test_every_known_gap_names_a_twin() -> None:
+    assert set(KNOWN_GAPS) <= {(p.parent.name, dpi) for p in SOURCES for dpi in DPIS}
+
+
+@pytest.mark.parametrize(("source", "dpi"), _cases())
 def test_a_scanned_twin_scores_within_tolerance_of_its_text_layer(source: Path, dpi: int,
                                                                   tmp_path_factory: pytest.TempPathFactory) -> None:
     slug = source.parent.name
