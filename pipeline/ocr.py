@@ -109,7 +109,40 @@ def image_to_ocr_page(png: bytes, scale: float) -> OcrPage:
     data = _tesseract(png, Image.fromarray(upright), settings, angle)
     data = _badges_read(data, badges, settings)
     page = data_to_ocr_page(data, scale, float(settings["min_word_confidence"]), upright, settings)
-    return replace(page, edges=gray_to_edges(_min_pool(gray), scale / 2, settings))
+    edges = gray_to_edges(_min_pool(gray), scale / 2, settings)
+    words = tuple(w for w in page.words if not _on_a_rule(w, edges))
+    return replace(page, words=words, edges=edges,
+                   marks=page.marks + _shaded_cells(gray, edges, words, scale, settings))
+
+
+def _on_a_rule(word: Word, edges: tuple[dict[str, Any], ...]) -> bool:
+    """A table's rule read as a character ('|', '[', '+'…): one such character crossed by a vertical rule."""
+    if len(word.text) > 1 or word.text not in "|[]{}+!":
+        return False
+    box = word.box
+    return any(e["orientation"] == "v" and box.x0 - 1 <= e["x0"] <= box.x1 + 1 and e["top"] <= box.bottom
+               and e["bottom"] >= box.top for e in edges)
+
+
+def _shaded_cells(gray: Any, edges: tuple[dict[str, Any], ...], words: tuple[Word, ...], scale: float,
+                  settings: dict[str, Any]) -> tuple[Mark, ...]:
+    """The cells of the page's ruled tables whose ground is shaded (darker than the paper by `shade_min`
+    grey levels), as a text layer's filled rectangles: a shaded empty cell ticks a year column."""
+    import numpy as np
+
+    from pipeline.layout import edges_to_grids
+
+    paper = float(np.percentile(gray[::3, ::3], 90))
+    out = []
+    for grid in edges_to_grids(list(edges), words):
+        for cell in grid.cells:
+            x0, x1 = int((cell.x0 + 2) * scale), int((cell.x1 - 2) * scale)
+            y0, y1 = int((cell.top + 2) * scale), int((cell.bottom - 2) * scale)
+            if x1 - x0 < 4 or y1 - y0 < 4:
+                continue
+            if float(np.median(gray[y0:y1:2, x0:x1:2])) < paper - float(settings["shade_min"]):
+                out.append(Mark(cell, "fill"))
+    return tuple(out)
 
 
 def light_on_dark_to_dark_on_light(gray: Any, scale: float, settings: dict[str, Any]) -> Any:
@@ -241,7 +274,8 @@ def _invert_zone(out: Any, gray: Any, zone: Any, block: int, paper: float, base:
         if np.array_equal(grow, outside):
             break
         outside = grow
-    inside = own & ~outside
+    # One block around the zone, its edge (pixels of its ground's grey, not darker print near it) goes too.
+    inside = (own & ~outside) | (pixels(grown & ~blocks) & (np.abs(crop.astype(np.float32) - base) < 15))
     span = max(paper - base, 40.0)
     values = crop[inside].astype(np.float32)
     out[y0:y1, x0:x1][inside] = (paper * (1.0 - np.clip((values - base) / span, 0.0, 1.0))).astype(np.uint8)
@@ -394,6 +428,19 @@ def gray_to_edges(gray: Any, scale: float, settings: dict[str, Any]) -> tuple[di
         step = np.zeros(levels.shape, dtype=bool)
         step[gap:-gap] = np.abs(levels[: -2 * gap] - levels[2 * gap:]) > int(settings["shade_step"])
         edges.extend(_segments(_runs(step, length), length, scale, axis))
+        # Thin lines a little darker or lighter than both sides (the rules between shaded cells, the paper
+        # between light grey cells), on grey levels averaged along the line (noise averages out, a rule not).
+        run = 5
+        total = np.cumsum(levels, axis=1, dtype=np.int32)
+        smooth = np.zeros(levels.shape, dtype=np.float32)
+        smooth[:, run:] = (total[:, run:] - total[:, :-run]) / run
+        gap2 = gap
+        middle = smooth[gap2:-gap2]
+        for sign in (1, -1):
+            between = np.zeros(levels.shape, dtype=bool)
+            between[gap2:-gap2] = ((sign * (middle - smooth[: -2 * gap2]) > float(settings["line_step"]))
+                                   & (sign * (middle - smooth[2 * gap2:]) > float(settings["line_step"])))
+            edges.extend(_segments(_runs(between, length), length, scale, axis))
     return tuple(edges)
 
 
@@ -648,7 +695,7 @@ def gray_to_dots(gray: Any, scale: float, levels: _Levels, settings: dict[str, A
     s = max(int(round(low * scale)), 3)
     solid = _runs(ink, s) & _runs(ink.T, s).T
     rows = np.flatnonzero(solid.any(axis=1))
-    if rows.size == 0 or rows.size > solid.shape[0] // 2:
+    if rows.size == 0:
         return []
     # Connected pieces of `solid`, by runs (union-find on runs that touch from one row to the next).
     runs: list[tuple[int, int, int]] = []  # row, start, end (exclusive)
