@@ -106,7 +106,7 @@ def image_to_ocr_page(png: bytes, scale: float) -> OcrPage:
     # reads dark text on paper. Ruled lines are looked for in the page as scanned.
     upright = light_on_dark_to_dark_on_light(gray, scale, settings)
     badges = _badges_to_dark_on_light(gray, scale, settings, upright)
-    data = _tesseract(png, Image.fromarray(upright), settings, angle)
+    data = _tesseract(png, Image.fromarray(_without_rules(upright, scale, settings)), settings, angle)
     data = _badges_read(data, badges, settings)
     page = data_to_ocr_page(data, scale, float(settings["min_word_confidence"]), upright, settings)
     edges = gray_to_edges(_min_pool(gray), scale / 2, settings)
@@ -122,6 +122,26 @@ def _on_a_rule(word: Word, edges: tuple[dict[str, Any], ...]) -> bool:
     box = word.box
     return any(e["orientation"] == "v" and box.x0 - 1 <= e["x0"] <= box.x1 + 1 and e["top"] <= box.bottom
                and e["bottom"] >= box.top for e in edges)
+
+
+def _without_rules(gray: Any, scale: float, settings: dict[str, Any]) -> Any:
+    """The page as Tesseract should see it: thin straight runs of ink longer than `rule_min_pt` (underlines of
+    links, table rules, strikes) turned to paper. Tesseract reads a rule beside a word as '|', '[', '_' and an
+    underline through descenders as other letters; the rules themselves are found in the page as scanned."""
+
+    levels = _levels(gray)
+    ink = gray < levels.half
+    length = max(int(float(settings["rule_min_pt"]) * scale), 8)
+    thick = max(int(float(settings["rule_max_width_pt"]) * scale), 2) + 1
+    along = _runs(ink, length)
+    down = _runs(ink.T, length).T
+    # Thin: no run of `thick` pixels across the line (a filled band or a bold stroke is not a rule).
+    rules = (along & ~_runs(ink.T, thick).T) | (down & ~_runs(ink, thick))
+    if not rules.any():
+        return gray
+    out = gray.copy()
+    out[rules] = int(levels.paper)
+    return out
 
 
 def _shaded_cells(gray: Any, edges: tuple[dict[str, Any], ...], words: tuple[Word, ...], scale: float,
@@ -627,6 +647,8 @@ def _band(gray: Any, levels: _Levels, x0: int, top: int, x1: int, bottom: int) -
     y0, y1 = max(top - height // 4, 0), min(bottom + height // 4 + 1, gray.shape[0])
     crop = gray[y0:y1, max(x0, 0):x1].astype(np.float32)
     profile = np.clip(levels.paper - crop, 0, None).sum(axis=1)
+    # Rows inked nearly all along (an underline, a strike, a rule under a link) are not letters.
+    profile[(crop < levels.half).mean(axis=1) > 0.7] = 0.0
     if profile.size < 5 or float(profile.max()) <= 0:
         return None
     smooth = np.convolve(profile, np.ones(3) / 3, mode="same")
