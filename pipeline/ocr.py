@@ -104,10 +104,16 @@ def image_to_ocr_page(png: bytes, scale: float) -> OcrPage:
     gray = np.asarray(image)
     # Light print on dark shapes (bands, tiles, sidebars, numbered circles) turned dark on light: Tesseract
     # reads dark text on paper. Ruled lines are looked for in the page as scanned.
-    upright = light_on_dark_to_dark_on_light(gray, scale, settings)
+    zones: list[tuple[int, int, int, int]] = []
+    upright = light_on_dark_to_dark_on_light(gray, scale, settings, zones)
     badges = _badges_to_dark_on_light(gray, scale, settings, upright)
-    data = _tesseract(png, Image.fromarray(_without_rules(upright, scale, settings)), settings, angle)
-    data = _badges_read(data, badges, settings)
+    clean = _without_rules(upright, scale, settings)
+    data = _tesseract(png, Image.fromarray(clean), settings, angle)
+    # Small inverted zones (year tiles, labels) and badges whose print the page reading dropped, read alone.
+    small = float(settings["tile_max_pt"]) * scale
+    tiles = [(x0, y0, x1, y1, clean[y0:y1, x0:x1], str(settings["tile_config"]), False)
+             for x0, y0, x1, y1 in zones if x1 - x0 <= small and y1 - y0 <= small]
+    data = _read_alone(data, [*tiles, *((*b, str(settings["badge_config"]), True) for b in badges)], settings)
     page = data_to_ocr_page(data, scale, float(settings["min_word_confidence"]), upright, settings)
     edges = gray_to_edges(_min_pool(gray), scale / 2, settings)
     words = tuple(w for w in page.words if not _on_a_rule(w, edges))
@@ -165,7 +171,8 @@ def _shaded_cells(gray: Any, edges: tuple[dict[str, Any], ...], words: tuple[Wor
     return tuple(out)
 
 
-def light_on_dark_to_dark_on_light(gray: Any, scale: float, settings: dict[str, Any]) -> Any:
+def light_on_dark_to_dark_on_light(gray: Any, scale: float, settings: dict[str, Any],
+                                   zones: list[tuple[int, int, int, int]] | None = None) -> Any:
     """The page with its zones of light print on a dark ground inverted (the ground becomes paper, the print
     ink). The page is cut in blocks of ~2 pt; a block's ground is its median grey, smoothed over a window
     `polarity_window_pt` wide; blocks whose ground is darker than the paper by `polarity_contrast` make zones
@@ -217,6 +224,9 @@ def light_on_dark_to_dark_on_light(gray: Any, scale: float, settings: dict[str, 
                 whole[hole[:, 0], hole[:, 1]] = True
         _invert_zone(out, gray, np.argwhere(whole), block, paper, float(np.median(wground[ys, xs])),
                      (wground > paper - contrast / 2) & ~whole)
+        if zones is not None:  # (x0, top, x1, bottom) in pixels
+            zones.append((int(xs.min()) * block, int(ys.min()) * block, (int(xs.max()) + 1) * block,
+                          (int(ys.max()) + 1) * block))
     return out
 
 
@@ -337,36 +347,39 @@ def _badges_to_dark_on_light(gray: Any, scale: float, settings: dict[str, Any],
     return found
 
 
-def _badges_read(data: dict[str, list[Any]], badges: list[tuple[int, int, int, int, Any]],
-                 settings: dict[str, Any]) -> dict[str, list[Any]]:
-    """Each badge that Tesseract's page reading left without a figure, read alone (one character, figures
-    only) and added to the page's words as a line of its own."""
+def _read_alone(data: dict[str, list[Any]], pieces: list[tuple[int, int, int, int, Any, str, bool]],
+                settings: dict[str, Any]) -> dict[str, list[Any]]:
+    """Pieces of the page (x0, top, x1, bottom, image, Tesseract config, figures only) in which the page's
+    reading found no word, read on their own and added to the page's words (a line each, as Tesseract saw
+    them): a badge's lone figure, a year tile's "20" over "26"."""
     import numpy as np
     from PIL import Image
 
     out = {k: list(v) for k, v in data.items()}
-    for n, (x0, y0, x1, y1, clean) in enumerate(badges):
-        covered = any(int(data["level"][k]) == 5 and str(data["text"][k]).strip().isdigit()
-                      and int(data["left"][k]) < x1 and x0 < int(data["left"][k]) + int(data["width"][k])
-                      and int(data["top"][k]) < y1 and y0 < int(data["top"][k]) + int(data["height"][k])
+    for n, (x0, y0, x1, y1, image, config, figures) in enumerate(pieces):
+        covered = any(int(data["level"][k]) == 5 and str(data["text"][k]).strip()
+                      and (str(data["text"][k]).strip().isdigit() or not figures)
+                      and x0 <= int(data["left"][k]) + int(data["width"][k]) / 2 <= x1
+                      and y0 <= int(data["top"][k]) + int(data["height"][k]) / 2 <= y1
                       for k in range(len(data["text"])))
-        if covered:
+        if covered or image.size == 0:
             continue
         pad = max((y1 - y0) // 2, 4)
-        canvas = np.pad(clean, pad, constant_values=int(clean.max()))
-        got = _tesseract(canvas.tobytes(), Image.fromarray(canvas), {**settings, "config": str(
-            settings["badge_config"])}, 0.0)
+        canvas = np.pad(image, pad, constant_values=int(np.percentile(image, 90)))
+        got = _tesseract(canvas.tobytes(), Image.fromarray(canvas), {**settings, "config": config}, 0.0)
         for k, text in enumerate(got["text"]):
             text = str(text).strip()
-            if int(got["level"][k]) != 5 or not text.isdigit() or float(got["conf"][k]) < 0:
+            if int(got["level"][k]) != 5 or not text or float(got["conf"][k]) < 0 or (figures and not text.isdigit()):
                 continue
-            row = {"level": 5, "page_num": 1, "block_num": 100_000 + n, "par_num": 1, "line_num": 1, "word_num": 1,
+            row = {"level": 5, "page_num": 1, "block_num": 100_000 + n, "par_num": int(got["par_num"][k]),
+                   "line_num": int(got["line_num"][k]), "word_num": int(got["word_num"][k]),
                    "left": x0 + int(got["left"][k]) - pad, "top": y0 + int(got["top"][k]) - pad,
                    "width": int(got["width"][k]), "height": int(got["height"][k]), "conf": got["conf"][k],
                    "text": text}
             for key, column in out.items():
                 column.append(row.get(key, 0))
-            break
+            if figures:
+                break
     return out
 
 
