@@ -116,18 +116,27 @@ def image_to_ocr_page(png: bytes, scale: float) -> OcrPage:
     data = _read_alone(data, [*tiles, *((*b, str(settings["badge_config"]), True) for b in badges)], settings)
     page = data_to_ocr_page(data, scale, float(settings["min_word_confidence"]), upright, settings)
     edges = gray_to_edges(_min_pool(gray), scale / 2, settings)
-    words = tuple(w for w in page.words if not _on_a_rule(w, edges))
+    words = tuple(w for w in (_off_a_rule(w, edges) for w in page.words) if w is not None)
     return replace(page, words=words, edges=edges,
                    marks=page.marks + _shaded_cells(gray, edges, words, scale, settings))
 
 
-def _on_a_rule(word: Word, edges: tuple[dict[str, Any], ...]) -> bool:
-    """A table's rule read as a character ('|', '[', '+'…): one such character crossed by a vertical rule."""
-    if len(word.text) > 1 or word.text not in "|[]{}+!":
-        return False
-    box = word.box
-    return any(e["orientation"] == "v" and box.x0 - 1 <= e["x0"] <= box.x1 + 1 and e["top"] <= box.bottom
-               and e["bottom"] >= box.top for e in edges)
+def _off_a_rule(word: Word, edges: tuple[dict[str, Any], ...]) -> Word | None:
+    """A word without the table rule Tesseract read into it ('|', '[', '+'… alone, or at its start or end
+    where a vertical rule runs); None when nothing else is left."""
+    text, box = word.text, word.box
+
+    def crossed(x: float) -> bool:
+        return any(e["orientation"] == "v" and abs(e["x0"] - x) <= 0.4 * word.size and e["top"] <= box.bottom
+                   and e["bottom"] >= box.top for e in edges)
+
+    if len(text) == 1 and text in "|[]{}+!":
+        return None if crossed((box.x0 + box.x1) / 2) else word
+    if len(text) > 1 and text[0] in "|[]{}" and crossed(box.x0):
+        text = text[1:]
+    if len(text) > 1 and text[-1] in "|[]{}" and crossed(box.x1):
+        text = text[:-1]
+    return word if text == word.text else replace(word, text=text)
 
 
 def _without_rules(gray: Any, scale: float, settings: dict[str, Any]) -> Any:
@@ -328,6 +337,10 @@ def _badges_to_dark_on_light(gray: Any, scale: float, settings: dict[str, Any],
         x1, y1 = int(np.ceil(box.x1 * scale)), int(np.ceil(box.bottom * scale))
         region = gray[y0:y1, x0:x1]
         if abs(region.shape[0] - region.shape[1]) > 0.2 * max(region.shape):
+            continue
+        # Clear of print on its right (a bold capital with a counter, an À, is followed by its word).
+        after = gray[y0:y1, x1:x1 + int(0.4 * (x1 - x0)) + 1]
+        if after.size and float((after < levels.half).mean()) > 0.02:
             continue
         # The print (light pixels enclosed by the shape) becomes ink on paper; the shape and the paper around it
         # become paper, so that Tesseract sees a lone figure, not a figure in a ring.
@@ -816,11 +829,12 @@ def data_to_ocr_page(data: dict[str, list[object]], scale: float, min_confidence
         if not dots or not (e[0] in bullets or not any(c.isalnum() for c in e[0])):
             return False
         box = Box(e[2] / scale, e[3] / scale, e[4] / scale, e[5] / scale)
-        return any(d.x_overlap(box) > 0.5 * min(d.width, box.width) and d.y_overlap(box) > 0.5 * d.height
+        return any(d.x_overlap(box) > 0.5 * min(d.width, box.width) and d.y_overlap(box) > 0.6 * box.height
                    for d in dots)
 
     measured: list[tuple[list[tuple[str, float, float, float, float, float]], float, float]] = []
-    for entries in lines.values():
+    paragraphs: list[tuple[int, int]] = []
+    for key, entries in lines.items():
         entries = [e for e in entries if not read_as_dot(e)]
         if not entries:
             continue
@@ -845,7 +859,10 @@ def data_to_ocr_page(data: dict[str, list[object]], scale: float, min_confidence
             # baseline is the ink's bottom, above descenders if any.
             size = statistics.median((e[5] - e[3]) / scale / _extent(e[0]) for e in entries)
             baseline = bottom / scale - (DESCENT * size if any(c in _DESCENDING for c in text) else 0.0)
+        if size < float(settings["min_size_pt"]):
+            continue  # specks and the remains of a rule read as letters
         measured.append((entries, size, baseline))
+        paragraphs.append(key[:2])
     # Bold by line: a line's words share its strokes' width, but for a line that mixes weights (a bold
     # lead-in), words of four letters or more are judged one by one.
     strokes = [_stroke(gray, levels, int(min(e[2] for e in m[0])), int(min(e[3] for e in m[0])),
@@ -856,6 +873,62 @@ def data_to_ocr_page(data: dict[str, list[object]], scale: float, min_confidence
                                 float(settings["bold_stroke_ratio"]))
     usual = _usual_stroke([s / (m[1] * scale) if s else None for s, m in zip(strokes, measured, strict=True)],
                           [len("".join(e[0] for e in m[0])) for m in measured])
+    # Words of four letters or more judged one by one; a line is bold when most of their letters are.
+    word_bold: dict[tuple[int, int], bool] = {}
+    ratio = float(settings["bold_stroke_ratio"])
+    for k, (entries, raw, _) in enumerate(measured):
+        if not usual:
+            break
+        votes = [0, 0]
+        for j, e in enumerate(entries):
+            letters = sum(c.isalpha() for c in e[0])
+            stroke = _stroke(gray, levels, int(e[2]), int(e[3]), int(e[4]), int(e[5])) if letters >= 4 else None
+            if stroke is not None:
+                word_bold[(k, j)] = bool(stroke / (raw * scale) >= ratio * usual)
+                votes[word_bold[(k, j)]] += letters
+        if sum(votes):
+            line_bold[k] = votes[1] > votes[0]
+    # One size per paragraph (as Tesseract groups lines) and weight: a line measured a fifth off its
+    # paragraph's size is the paragraph's size misread, not another print size.
+    groups: dict[tuple[tuple[int, int], bool], list[int]] = {}
+    for k, par in enumerate(paragraphs):
+        groups.setdefault((par, line_bold[k]), []).append(k)
+    raw_sizes = [m[1] for m in measured]
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        typical = statistics.median(raw_sizes[k] for k in members for _ in range(max(len(measured[k][0]), 1)))
+        for k in members:
+            if 0.8 * typical <= raw_sizes[k] <= 1.25 * typical:
+                measured[k] = (measured[k][0], typical, measured[k][2])
+    # ... and lines stacked as one paragraph (left edges aligned, a line's gap apart, one weight) likewise.
+    lefts = [min(e[2] for e in m[0]) / scale for m in measured]
+    chain = list(range(len(measured)))
+
+    def root(k: int) -> int:
+        while chain[k] != k:
+            k = chain[k]
+        return k
+
+    order = sorted(range(len(measured)), key=lambda k: measured[k][2])
+    for i, k in enumerate(order):
+        size_k = measured[k][1]
+        for j in order[i + 1:]:
+            drop = measured[j][2] - measured[k][2]
+            if drop - measured[j][1] > 0.8 * size_k:
+                break
+            if line_bold[j] == line_bold[k] and abs(lefts[j] - lefts[k]) <= 0.5 * size_k and drop > 0.5 * size_k \
+                    and 0.8 * size_k <= measured[j][1] <= 1.25 * size_k:
+                chain[root(j)] = root(k)
+                break
+    chains: dict[int, list[int]] = {}
+    for k in range(len(measured)):
+        chains.setdefault(root(k), []).append(k)
+    for members in chains.values():
+        if len(members) > 1:
+            typical = statistics.median(measured[k][1] for k in members for _ in range(max(len(measured[k][0]), 1)))
+            for k in members:
+                measured[k] = (measured[k][0], typical, measured[k][2])
     sizes = [0.0] * len(measured)
     for weight in (True, False):  # sizes snap among lines of one weight (a bold heading stays apart)
         group = [k for k in range(len(measured)) if line_bold[k] == weight]
@@ -864,20 +937,28 @@ def data_to_ocr_page(data: dict[str, list[object]], scale: float, min_confidence
         for k, size in zip(group, snapped, strict=True):
             sizes[k] = size
     words: list[Word] = []
-    for k, ((entries, raw, baseline), size) in enumerate(zip(measured, sizes, strict=True)):
+    judged: list[bool] = []
+    for k, ((entries, _, baseline), size) in enumerate(zip(measured, sizes, strict=True)):
         # Boxes as a text layer has them (pdfminer: from the descent below the baseline, one size tall), so
         # that line spacing reads the same.
         box_bottom = baseline + DESCENT * size
-        for j, (word, conf, x0, y0, x1, y1) in enumerate(entries):
+        for j, (word, conf, x0, _, x1, _) in enumerate(entries):
             if j == 0 and len(entries) > 1 and word in bullets and (entries[1][2] - x1) / scale > 0.3 * size:
                 word = "•"  # a drawn bullet read as a letter ('e', '°'…): the line is a list item
-            bold = line_bold[k]
-            if usual and sum(c.isalpha() for c in word) >= 4 and len(entries) > 1:
-                stroke = _stroke(gray, levels, int(x0), int(y0), int(x1), int(y1))
-                if stroke is not None:
-                    bold = bool(stroke / (raw * scale) >= float(settings["bold_stroke_ratio"]) * usual)
+            bold = word_bold.get((k, j), line_bold[k])
             words.append(Word(word, Box(x0 / scale, box_bottom - size, x1 / scale, box_bottom), FONT, size, bold,
                               confidence=round(conf, 1)))
+            judged.append((k, j) in word_bold)
+    # A short word (Tesseract may make it a line of its own) takes the weight of the nearest judged word on
+    # its row, within two sizes.
+    for n, w in enumerate(words):
+        if judged[n]:
+            continue
+        near = [(min(abs(v.box.x0 - w.box.x1), abs(w.box.x0 - v.box.x1)), v.bold) for m, v in enumerate(words)
+                if judged[m] and abs(v.box.bottom - w.box.bottom) < 0.3 * w.size
+                and min(abs(v.box.x0 - w.box.x1), abs(w.box.x0 - v.box.x1)) < 2 * w.size]
+        if near:
+            words[n] = replace(w, bold=min(near)[1])
     marks: list[Mark] = []
     for d in dots:
         if any(w.box.x_overlap(d) > 0 and w.box.y_overlap(d) > 0 for w in words):
@@ -885,7 +966,10 @@ def data_to_ocr_page(data: dict[str, list[object]], scale: float, min_confidence
         beside = [w for w in words if 0 <= w.box.x0 - d.x1 <= 3 * w.size and w.box.top <= (d.top + d.bottom) / 2
                   <= w.box.bottom]
         if beside:
-            marks.append(Mark(d, "dot"))
+            # A bullet is centred above the baseline; a period (of the line before, or a stray) sits on it.
+            baseline = beside[0].box.bottom - DESCENT * beside[0].size
+            if baseline - (d.top + d.bottom) / 2 >= 0.15 * beside[0].size:
+                marks.append(Mark(d, "dot"))
         else:
             size = round(d.height / float(settings["cap_height"]) * 2) / 2
             words.append(Word("●", Box(d.x0, d.bottom - size + DESCENT * size, d.x1, d.bottom + DESCENT * size),
