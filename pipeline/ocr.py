@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import statistics
 from dataclasses import dataclass, replace
 from functools import cache
@@ -106,14 +107,16 @@ def image_to_ocr_page(png: bytes, scale: float) -> OcrPage:
     # reads dark text on paper. Ruled lines are looked for in the page as scanned.
     zones: list[tuple[int, int, int, int]] = []
     upright = light_on_dark_to_dark_on_light(gray, scale, settings, zones)
-    badges = _badges_to_dark_on_light(gray, scale, settings, upright)
-    clean = _without_rules(upright, scale, settings)
-    data = _tesseract(png, Image.fromarray(clean), settings, angle)
-    # Small inverted zones (year tiles, labels) and badges whose print the page reading dropped, read alone.
-    small = float(settings["tile_max_pt"]) * scale
-    tiles = [(x0, y0, x1, y1, clean[y0:y1, x0:x1], str(settings["tile_config"]), False)
-             for x0, y0, x1, y1 in zones if x1 - x0 <= small and y1 - y0 <= small]
-    data = _read_alone(data, [*tiles, *((*b, str(settings["badge_config"]), True) for b in badges)], settings)
+    # Tesseract reads the page as scanned (its layout analysis is global: an inverted band changes how it
+    # reads the rest), with numbered circles redrawn as their figure; then each zone of light print on dark,
+    # inverted, is read on its own and takes the place of what the page reading made of it.
+    page_image = gray.copy()
+    badges = _badges_to_dark_on_light(gray, scale, settings, page_image)
+    for x0, y0, x1, y1, clean in badges:
+        upright[y0:y1, x0:x1] = clean
+    data = _tesseract(png, Image.fromarray(page_image), settings, angle)
+    data = _zones_read(data, [(x0, y0, x1, y1, upright[y0:y1, x0:x1]) for x0, y0, x1, y1 in zones], settings)
+    data = _read_alone(data, [(*b, str(settings["badge_config"]), True) for b in badges], settings)
     page = data_to_ocr_page(data, scale, float(settings["min_word_confidence"]), upright, settings)
     edges = gray_to_edges(_min_pool(gray), scale / 2, settings)
     words = tuple(w for w in (_off_a_rule(w, edges) for w in page.words) if w is not None)
@@ -137,26 +140,6 @@ def _off_a_rule(word: Word, edges: tuple[dict[str, Any], ...]) -> Word | None:
     if len(text) > 1 and text[-1] in "|[]{}" and crossed(box.x1):
         text = text[:-1]
     return word if text == word.text else replace(word, text=text)
-
-
-def _without_rules(gray: Any, scale: float, settings: dict[str, Any]) -> Any:
-    """The page as Tesseract should see it: thin straight runs of ink longer than `rule_min_pt` (underlines of
-    links, table rules, strikes) turned to paper. Tesseract reads a rule beside a word as '|', '[', '_' and an
-    underline through descenders as other letters; the rules themselves are found in the page as scanned."""
-
-    levels = _levels(gray)
-    ink = gray < levels.half
-    length = max(int(float(settings["rule_min_pt"]) * scale), 8)
-    thick = max(int(float(settings["rule_max_width_pt"]) * scale), 2) + 1
-    along = _runs(ink, length)
-    down = _runs(ink.T, length).T
-    # Thin: no run of `thick` pixels across the line (a filled band or a bold stroke is not a rule).
-    rules = (along & ~_runs(ink.T, thick).T) | (down & ~_runs(ink, thick))
-    if not rules.any():
-        return gray
-    out = gray.copy()
-    out[rules] = int(levels.paper)
-    return out
 
 
 def _shaded_cells(gray: Any, edges: tuple[dict[str, Any], ...], words: tuple[Word, ...], scale: float,
@@ -328,6 +311,7 @@ def _badges_to_dark_on_light(gray: Any, scale: float, settings: dict[str, Any],
     import numpy as np
 
     found = []
+    ink = float(np.percentile(gray[::3, ::3], 0.1))  # the page's darkest print
 
     levels = _levels(gray)
     low, high = (float(v) for v in settings["badge_size_pt"])
@@ -339,8 +323,11 @@ def _badges_to_dark_on_light(gray: Any, scale: float, settings: dict[str, Any],
         if abs(region.shape[0] - region.shape[1]) > 0.2 * max(region.shape):
             continue
         # Clear of print on its right (a bold capital with a counter, an À, is followed by its word).
-        after = gray[y0:y1, x1:x1 + int(0.4 * (x1 - x0)) + 1]
+        after = gray[y0:y1, x1:x1 + int(0.5 * (y1 - y0)) + 1]
         if after.size and float((after < levels.half).mean()) > 0.02:
+            continue
+        # A tinted shape, lighter than the page's ink: a bold letter with a counter (an À) is ink.
+        if float(np.median(region[region < levels.half])) < ink + 25:
             continue
         # The print (light pixels enclosed by the shape) becomes ink on paper; the shape and the paper around it
         # become paper, so that Tesseract sees a lone figure, not a figure in a ring.
@@ -358,6 +345,41 @@ def _badges_to_dark_on_light(gray: Any, scale: float, settings: dict[str, Any],
         target[y0:y1, x0:x1] = clean
         found.append((x0, y0, x1, y1, clean))
     return found
+
+
+def _zones_read(data: dict[str, list[Any]], zones: list[tuple[int, int, int, int, Any]],
+                settings: dict[str, Any]) -> dict[str, list[Any]]:
+    """Each inverted zone (x0, top, x1, bottom, image: its print now dark on paper) read on its own
+    (`zone_config`: a block of lines); its words replace the page reading's words centred in the zone (white
+    print on a dark band read as it was scanned), unless it yields none."""
+    import numpy as np
+    from PIL import Image
+
+    out = {k: list(v) for k, v in data.items()}
+    for n, (x0, y0, x1, y1, image) in enumerate(zones):
+        if image.size == 0:
+            continue
+        pad = max(min(y1 - y0, x1 - x0) // 4, 8)
+        canvas = np.pad(image, pad, constant_values=int(np.percentile(image, 90)))
+        config = {**settings, "config": str(settings["zone_config"])}
+        got = _tesseract(canvas.tobytes(), Image.fromarray(canvas), config, 0.0)
+        rows = [k for k, text in enumerate(got["text"]) if int(got["level"][k]) == 5 and str(text).strip()
+                and float(got["conf"][k]) >= 0]
+        if not rows:
+            continue
+        keep = [k for k in range(len(out["text"])) if not (
+            x0 <= int(out["left"][k]) + int(out["width"][k]) / 2 <= x1
+            and y0 <= int(out["top"][k]) + int(out["height"][k]) / 2 <= y1)]
+        out = {key: [column[k] for k in keep] for key, column in out.items()}
+        for k in rows:
+            row = {"level": 5, "page_num": 1, "block_num": 200_000 + n * 100 + int(got["block_num"][k]),
+                   "par_num": int(got["par_num"][k]), "line_num": int(got["line_num"][k]),
+                   "word_num": int(got["word_num"][k]), "left": x0 + int(got["left"][k]) - pad,
+                   "top": y0 + int(got["top"][k]) - pad, "width": int(got["width"][k]),
+                   "height": int(got["height"][k]), "conf": got["conf"][k], "text": str(got["text"][k])}
+            for key, column in out.items():
+                column.append(row.get(key, 0))
+    return out
 
 
 def _read_alone(data: dict[str, list[Any]], pieces: list[tuple[int, int, int, int, Any, str, bool]],
@@ -623,6 +645,7 @@ def cache_dir() -> Path:
     return Path(base) / "clsdata" / "ocr"
 
 
+_NUMBER = re.compile(r"^\d{1,3}[.)]?$")
 _ASCENDING = set("bdfhklt0123456789ÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŒÆàâäéèêëîïôöùûüœ'\"«»()[]/!?%&")
 _DESCENDING = set("gjpqyç,;()[]/")
 
@@ -809,8 +832,8 @@ def data_to_ocr_page(data: dict[str, list[object]], scale: float, min_confidence
         conf = float(data["conf"][k])  # type: ignore[arg-type]
         if int(data["level"][k]) != 5 or not text:  # type: ignore[call-overload]
             continue
-        if conf < 0 or (conf < min_confidence and not _wordlike(text) and not (text.isdigit() and len(text) <= 3)):
-            continue  # (a lone number is kept: a numbered circle, a page number, a year tile's half)
+        if conf < 0 or (conf < min_confidence and not _wordlike(text) and not _NUMBER.match(text)):
+            continue  # (a lone number is kept: a list's "1.", a numbered circle, a page number, a tile's "20")
         text = text.strip("_") or text  # underscores: specks and rules under a word
         if set(text) <= set("_|"):
             continue
@@ -833,19 +856,33 @@ def data_to_ocr_page(data: dict[str, list[object]], scale: float, min_confidence
                    for d in dots)
 
     measured: list[tuple[list[tuple[str, float, float, float, float, float]], float, float]] = []
+    # A lone guess at confidence ~0 just left of a line (a list's mark or number read as 'EVA') is that
+    # line's bullet.
+    for key, entries in list(lines.items()):
+        if len(entries) != 1 or entries[0][1] >= min_confidence / 3:
+            continue
+        e = entries[0]
+        height = e[5] - e[3]
+        for other_key, other in lines.items():
+            f = other[0]
+            if other_key != key and len(other) > 1 and 0 < f[2] - e[4] < 3 * height \
+                    and abs((f[3] + f[5]) - (e[3] + e[5])) < height:
+                side = min(height, e[4] - e[2])
+                lines[other_key] = [("•", 100.0, e[4] - side, f[3], e[4], f[5]), *other]
+                break
     paragraphs: list[tuple[int, int]] = []
     for key, entries in lines.items():
         entries = [e for e in entries if not read_as_dot(e)]
-        if not entries:
-            continue
+        if not entries or (len(entries) == 1 and entries[0][1] < min_confidence / 3):
+            continue  # a lone guess at confidence ~0 (a list's mark or number read as 'EVA'), not a word
         text = "".join(e[0] for e in entries)
         top, bottom = min(e[3] for e in entries), max(e[5] for e in entries)
-        # Each word of three letters or more measured on its own (a numbered circle or a tall bracket in the
+        # Each word of four letters or more measured on its own (a numbered circle or a tall bracket in the
         # line does not count), the line taking the median.
         found: list[tuple[float, float]] = []
-        for e in entries if gray is not None and levels is not None else ():
+        for e in entries if gray is not None and levels is not None and settings["size_from_ink"] else ():
             letters = [c for c in e[0] if c.isalpha()]
-            if len(letters) < 3:
+            if len(letters) < 4:  # (a short word's capital can make its densest band the capitals')
                 continue
             ratio = float(settings["x_height"] if sum(c.islower() for c in letters) >= 0.5 * len(letters)
                           else settings["cap_height"])
