@@ -565,7 +565,7 @@ def skew_angle(image: Any, limit: float, step: float) -> float:
     return round(best, 2)
 
 
-def _tesseract(png: bytes, image: Any, settings: dict[str, Any], angle: float) -> dict[str, list[object]]:
+def _tesseract(png: bytes, image: Any, settings: dict[str, Any], angle: float) -> dict[str, list[Any]]:
     """pytesseract's image_to_data, cached on disk by (image, Tesseract version, settings): re-running the
     extractor (a new version, `clsdata eval`) does not read the same page twice."""
     import pytesseract
@@ -770,7 +770,7 @@ def gray_to_dots(gray: Any, scale: float, levels: _Levels, settings: dict[str, A
         return []
     # Connected pieces of `solid`, by runs (union-find on runs that touch from one row to the next).
     runs: list[tuple[int, int, int]] = []  # row, start, end (exclusive)
-    for r in rows:
+    for r in rows.tolist():
         change = np.flatnonzero(np.diff(np.concatenate([[0], solid[r].astype(np.int8), [0]])))
         runs.extend((int(r), int(a), int(b)) for a, b in zip(change[::2], change[1::2], strict=True))
         if len(runs) > 50_000:  # a photograph or a dark page: no dots to find there
@@ -880,7 +880,8 @@ def data_to_ocr_page(data: dict[str, list[object]], scale: float, min_confidence
         # Each word of four letters or more measured on its own (a numbered circle or a tall bracket in the
         # line does not count), the line taking the median.
         found: list[tuple[float, float]] = []
-        for e in entries if gray is not None and levels is not None and settings["size_from_ink"] else ():
+        for e in entries if levels is not None and settings["size_from_ink"] else ():
+            assert levels is not None
             letters = [c for c in e[0] if c.isalpha()]
             if len(letters) < 4:  # (a short word's capital can make its densest band the capitals')
                 continue
@@ -918,11 +919,12 @@ def data_to_ocr_page(data: dict[str, list[object]], scale: float, min_confidence
             break
         votes = [0, 0]
         for j, e in enumerate(entries):
-            letters = sum(c.isalpha() for c in e[0])
-            stroke = _stroke(gray, levels, int(e[2]), int(e[3]), int(e[4]), int(e[5])) if letters >= 4 else None
+            count = sum(c.isalpha() for c in e[0])
+            stroke = _stroke(gray, levels, int(e[2]), int(e[3]), int(e[4]), int(e[5])) \
+                if count >= 4 and levels is not None else None
             if stroke is not None:
                 word_bold[(k, j)] = bool(stroke / (raw * scale) >= ratio * usual)
-                votes[word_bold[(k, j)]] += letters
+                votes[word_bold[(k, j)]] += count
         if sum(votes):
             line_bold[k] = votes[1] > votes[0]
     # One size per paragraph (as Tesseract groups lines) and weight: a line measured a fifth off its
