@@ -115,10 +115,17 @@ def image_to_ocr_page(png: bytes, scale: float) -> OcrPage:
     for x0, y0, x1, y1, clean in badges:
         upright[y0:y1, x0:x1] = clean
     data = _tesseract(png, Image.fromarray(page_image), settings, angle)
+    edges = gray_to_edges(_min_pool(gray), scale / 2, settings)
+    # Zones inside a ruled table (a header row printed light on dark) stay as the page reading has them: the
+    # table's cells are read from the page as scanned, like a text layer's.
+    from pipeline.layout import edges_to_grids
+
+    tables = [g.box for g in edges_to_grids(list(edges), ())]
+    zones = [z for z in zones if not any(t.x0 * scale <= (z[0] + z[2]) / 2 <= t.x1 * scale
+                                         and t.top * scale <= (z[1] + z[3]) / 2 <= t.bottom * scale for t in tables)]
     data = _zones_read(data, [(x0, y0, x1, y1, upright[y0:y1, x0:x1]) for x0, y0, x1, y1 in zones], settings)
     data = _read_alone(data, [(*b, str(settings["badge_config"]), True) for b in badges], settings)
     page = data_to_ocr_page(data, scale, float(settings["min_word_confidence"]), upright, settings)
-    edges = gray_to_edges(_min_pool(gray), scale / 2, settings)
     words = tuple(w for w in (_off_a_rule(w, edges) for w in page.words) if w is not None)
     return replace(page, words=words, edges=edges,
                    marks=page.marks + _shaded_cells(gray, edges, words, scale, settings))
@@ -363,8 +370,10 @@ def _zones_read(data: dict[str, list[Any]], zones: list[tuple[int, int, int, int
         canvas = np.pad(image, pad, constant_values=int(np.percentile(image, 90)))
         config = {**settings, "config": str(settings["zone_config"])}
         got = _tesseract(canvas.tobytes(), Image.fromarray(canvas), config, 0.0)
+        # (A letter or two read at low confidence is the zone's edge, not print: 'Calendrier L'.)
         rows = [k for k, text in enumerate(got["text"]) if int(got["level"][k]) == 5 and str(text).strip()
-                and float(got["conf"][k]) >= 0]
+                and float(got["conf"][k]) >= 0 and (len(str(text).strip()) > 2 or str(text).strip().isdigit()
+                                                    or float(got["conf"][k]) >= 60)]
         if not rows:
             continue
         keep = [k for k in range(len(out["text"])) if not (
@@ -508,6 +517,9 @@ def gray_to_edges(gray: Any, scale: float, settings: dict[str, Any]) -> tuple[di
             between = np.zeros(levels.shape, dtype=bool)
             between[gap2:-gap2] = ((sign * (middle - smooth[: -2 * gap2]) > float(settings["line_step"]))
                                    & (sign * (middle - smooth[2 * gap2:]) > float(settings["line_step"])))
+            if sign < 0:  # a darker line between shades, not the ground between light letters on a dark band
+                between[gap2:-gap2] &= (smooth[: -2 * gap2] > int(settings["band_dark_level"])) \
+                    & (smooth[2 * gap2:] > int(settings["band_dark_level"]))
             edges.extend(_segments(_runs(between, length), length, scale, axis))
     return tuple(edges)
 
