@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     tesseract: str = Field(default="tesseract", description="The Tesseract program")
     ocr_max_pixels: int = Field(default=60_000_000, ge=1_000_000,
                                 description="Largest page image OCR renders (pixels at the OCR resolution)")
+    ocr_workers: int | None = Field(default=None, ge=1, le=64,
+                                    description="Pages of one document read by OCR at once, each in its own "
+                                                "process under the document's limits (default: the usable cores)")
 
     # --- downloads --------------------------------------------------------------------------------------------
     fetch_timeout: float = Field(default=60.0, gt=0, description="Seconds without an answer from a server")

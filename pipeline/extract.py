@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 from pathlib import Path
 
@@ -107,7 +108,7 @@ def file_to_document(path: Path, data: bytes, media_type: str, timeout_s: float)
     if not pages:
         raise errors.DocumentError(name, errors.CORRUPT, "no pages")
     sha = sha256_bytes(data)
-    pages = [_read_by_ocr(path, sha, p, deadline, timeout_s) if p.triage in NEEDS_OCR else p for p in pages]
+    pages = _read_by_ocr(path, sha, pages, deadline, timeout_s)
     if not any(p.words for p in pages):
         unread = [p for p in pages if p.triage in NEEDS_OCR]
         if not unread:
@@ -118,33 +119,76 @@ def file_to_document(path: Path, data: bytes, media_type: str, timeout_s: float)
     return pages_to_document(pages)
 
 
-def _read_by_ocr(path: Path, sha: str, page: Page, deadline: float, timeout_s: float) -> Page:
-    """A page without a usable text layer, read by Tesseract in the parser process; left unread (method 'none',
-    the reason said) when OCR is unavailable or fails on that page (an oversize page among them). Past the
+def _read_by_ocr(path: Path, sha: str, pages: list[Page], deadline: float, timeout_s: float) -> list[Page]:
+    """Pages without a usable text layer, read by Tesseract, several at once (`ocr.workers()`), each page
+    rendered and read in a parser process under the document's memory limit. A page is left unread (method
+    'none', the reason said) when OCR is unavailable or fails on it (an oversize page among them); past the
     document's time or memory limit the whole document stops (DocumentError TIMEOUT / TOO_BIG)."""
     from clsdata.settings import current
 
-    why = ocr.unavailable()
-    if why is None:
+    todo = [p for p in pages if p.triage in NEEDS_OCR]
+    why = ocr.unavailable() if todo else None
+    got: dict[int, ocr.OcrPage | str] = {}
+    if todo and why is None:
         dpi = float(ocr_rules()["ocr"]["dpi"])
+        max_pixels = current().ocr_max_pixels
+
+        def read(number: int) -> ocr.OcrPage:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise errors.DocumentError(str(path), errors.TIMEOUT, f"no result after {timeout_s:g} s")
+            return ocr_page_isolated(path, number, dpi, max_pixels, timeout_s=left)  # type: ignore[no-any-return]
+
+        pool = _ocr_pool()
+        running: dict[int, Future[ocr.OcrPage]] = {}
         try:
-            got = ocr.cached_page(sha, page.number)
-            if got is None:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise errors.DocumentError(str(path), errors.TIMEOUT, f"no result after {timeout_s:g} s "
-                                                                          f"(OCR of page {page.number})")
-                got = ocr_page_isolated(path, page.number, dpi, current().ocr_max_pixels, timeout_s=left)
-                ocr.store_page(sha, page.number, got)
-        except errors.DocumentError as exc:
-            if exc.reason in (errors.TIMEOUT, errors.TOO_BIG):
-                raise errors.DocumentError(str(path), exc.reason,
-                                           f"{exc.detail} (OCR of page {page.number})") from None
-            why = f"OCR failed: {exc.detail or exc.reason}"
-        else:
-            return replace(page, words=got.words, marks=(), grids=tuple(edges_to_grids(list(got.edges), got.words)),
-                           method="ocr", confidence=got.confidence, chars=sum(len(w.text) for w in got.words))
-    return replace(page, method="none", triage_reason=f"{page.triage_reason}; {why}")
+            for page in todo:
+                cached = ocr.cached_page(sha, page.number)
+                if cached is not None:
+                    got[page.number] = cached
+                else:
+                    running[page.number] = pool.submit(read, page.number)
+            for number, future in running.items():
+                try:
+                    result = future.result()
+                except errors.DocumentError as exc:
+                    if exc.reason in (errors.TIMEOUT, errors.TOO_BIG):
+                        raise errors.DocumentError(str(path), exc.reason,
+                                                   f"{exc.detail} (OCR of page {number})") from None
+                    got[number] = f"OCR failed: {exc.detail or exc.reason}"
+                else:
+                    ocr.store_page(sha, number, result)
+                    got[number] = result
+        finally:
+            for future in running.values():
+                future.cancel()
+            wait(running.values())
+    out = []
+    for page in pages:
+        read_page = got.get(page.number, why) if page.triage in NEEDS_OCR else None
+        if isinstance(read_page, ocr.OcrPage):
+            grids = tuple(edges_to_grids(list(read_page.edges), read_page.words))
+            page = replace(page, words=read_page.words, marks=read_page.marks, grids=grids, method="ocr",
+                           confidence=read_page.confidence, chars=sum(len(w.text) for w in read_page.words))
+        elif page.triage in NEEDS_OCR:
+            page = replace(page, method="none", triage_reason=f"{page.triage_reason}; {read_page}")
+        out.append(page)
+    return out
+
+
+_POOL: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _ocr_pool() -> ThreadPoolExecutor:
+    """One pool of OCR threads for the process, kept between documents: each thread keeps its own parser
+    process (pipeline.isolate), so a run starts `ocr.workers()` of them once, not per document."""
+    global _POOL
+    size = ocr.workers()
+    if _POOL is None or _POOL[0] != size:
+        if _POOL is not None:
+            _POOL[1].shutdown(wait=False)
+        _POOL = (size, ThreadPoolExecutor(max_workers=size, thread_name_prefix="ocr"))
+    return _POOL[1]
 
 
 def _sheet(n: Node) -> ActionSheet | None:

@@ -806,3 +806,59 @@ def bare_pdfium_text(path: Path) -> int:
         return len(pdf)
     finally:
         pdf.close()
+
+
+def render_gray_pages(data: bytes, dpi: float, first: int = 0) -> Iterator[tuple[Any, tuple[float, float]]]:
+    """Pages `first`.. of a PDF (bytes) as grayscale PIL images at `dpi`, with each page's size in points
+    (`pipeline/scanner.py`: scanned twins)."""
+    pdf = pdfium.PdfDocument(data)
+    try:
+        for index in range(first, len(pdf)):
+            page = pdf[index]
+            try:
+                yield page.render(scale=dpi / 72.0, grayscale=True).to_pil().convert("L"), page.get_size()
+            finally:
+                page.close()
+    finally:
+        pdf.close()
+
+
+_PDFIUM_INFO = re.compile(rb"<</CreationDate\(D:[^)]*\)(?:/Creator\(PDFium\)|/Producer\(PDFium\))*>>")
+_PDFIUM_ID = re.compile(rb"/ID\[<[0-9A-F]{32}><[0-9A-F]{32}>\]")
+
+
+def images_to_pdf(source: bytes, typed_pages: int, jpegs: list[bytes], creator: bytes) -> bytes:
+    """A PDF of the first `typed_pages` pages of `source` imported unchanged, then one page per JPEG filling the
+    size of the source's page at the same index, and no text layer. Deterministic: PDFium's creation date and
+    random /ID are replaced in place (same byte length, so the cross-reference offsets stay valid) by `creator`
+    and an ID hashed from the content."""
+    import hashlib
+    import io
+
+    src = pdfium.PdfDocument(source)
+    pdf = pdfium.PdfDocument.new()
+    try:
+        if typed_pages:
+            pdf.import_pages(src, list(range(typed_pages)))
+        for index, jpeg in enumerate(jpegs, start=typed_pages):
+            width, height = src[index].get_size()
+            page = pdf.new_page(width, height)
+            image = pdfium.PdfImage.new(pdf)
+            image.load_jpeg(io.BytesIO(jpeg), inline=False)
+            image.set_matrix(pdfium.PdfMatrix().scale(width, height))
+            page.insert_obj(image)
+            page.gen_content()
+        buffer = io.BytesIO()
+        pdf.save(buffer)
+    finally:
+        pdf.close()
+        src.close()
+    data = buffer.getvalue()
+    fixed = b"<</Creator(" + creator + b")/Producer(PDFium)"
+    info, ids = _PDFIUM_INFO.findall(data), _PDFIUM_ID.findall(data)
+    if len(info) != 1 or len(ids) != 1 or len(fixed) + 2 > len(info[0]):
+        raise RuntimeError("images_to_pdf: unexpected PDFium trailer/info layout; update _PDFIUM_INFO/_PDFIUM_ID")
+    data = data.replace(info[0], fixed + b" " * (len(info[0]) - len(fixed) - 2) + b">>")
+    blank = b"/ID[<" + b"0" * 32 + b"><" + b"0" * 32 + b">]"
+    digest = hashlib.md5(data.replace(ids[0], blank), usedforsecurity=False).hexdigest().upper().encode()
+    return data.replace(ids[0], b"/ID[<" + digest + b"><" + digest + b">]")

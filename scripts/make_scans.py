@@ -2,28 +2,28 @@
 
 Usage: python scripts/make_scans.py [SLUG ...]     (all scan fixtures of SPECS by default)
 
-Each scanned page of fixtures/<original>/source.pdf is rasterised by PDFium in grayscale and made to look like an
-office-scanner page: the last page gets a rubber stamp and a handwritten signature (placed in the whitest spot of
-the bottom fifth of the page), then the page is printed on slightly grey paper (black and white levels lifted),
-turned by a small angle, blurred, speckled with Gaussian noise under a faint uneven-illumination gradient and
-JPEG-compressed. The PDF written to fixtures/<slug>/source.pdf has one JPEG image per scanned page filling the
-original page size, and no text layer; a mixed document keeps its leading typed pages as the original vector pages.
-Output is deterministic (fixed seed per fixture, no timestamps, a document ID derived from the content): a rebuild
-gives the same sha256 as long as PDFium, Pillow (libjpeg) and numpy do not change.
+Each scanned page of fixtures/<original>/source.pdf goes through the software scanner of `pipeline/scanner.py`
+(rasterised by PDFium in grayscale, printed on slightly grey paper, turned by a small angle, blurred, speckled with
+Gaussian noise under a faint uneven-illumination gradient, JPEG-compressed); before that, the last page gets a rubber
+stamp and a handwritten signature (placed in the whitest spot of the bottom fifth of the page). The PDF written to
+fixtures/<slug>/source.pdf has one JPEG image per scanned page filling the original page size, and no text layer; a
+mixed document keeps its leading typed pages as the original vector pages. Output is deterministic (fixed seed per
+fixture, no timestamps, a document ID derived from the content): a rebuild gives the same sha256 as long as PDFium,
+Pillow (libjpeg) and numpy do not change. The same scanner makes the scanned twins of every fixture for
+tests/test_scanned_twins.py.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pypdfium2 as pdfium
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+from pipeline.scanner import ScanLook, pdf_to_scanned_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -33,11 +33,6 @@ STAMP_LINE = "ARS — Délégation territoriale"
 INK_THRESHOLD = 160  # a pixel darker than this counts as print when looking for white space
 MOSTLY_WHITE = 0.01  # largest share of print pixels a stamp or signature box may cover in the bottom fifth
 MM_PER_INCH = 25.4
-# PDFium writes a creation date and a random document ID; both are rewritten in place (same byte length, so the
-# cross-reference offsets stay valid).
-PDFIUM_INFO = re.compile(rb"<</CreationDate\(D:[^)]*\)(?:/Creator\(PDFium\)|/Producer\(PDFium\))*>>")
-FIXED_INFO = b"<</Creator(scripts/make_scans.py)/Producer(PDFium)"
-PDFIUM_ID = re.compile(rb"/ID\[<[0-9A-F]{32}><[0-9A-F]{32}>\]")
 
 
 @dataclass(frozen=True)
@@ -68,10 +63,6 @@ def mm(length: float, dpi: int) -> int:
 
 def font(path: Path, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.truetype(str(path), size) if path.exists() else ImageFont.load_default(size)
-
-
-def render_page(page: pdfium.PdfPage, dpi: int) -> Image.Image:
-    return page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
 
 
 def whitest_box(ink: np.ndarray, size: tuple[int, int], rng: np.random.Generator, margin: int) -> tuple[int, int]:
@@ -180,69 +171,11 @@ def add_stamp_and_signature(image: Image.Image, rng: np.random.Generator, spec: 
     return Image.fromarray(page.round().astype(np.uint8))
 
 
-def simulate_scan(image: Image.Image, rng: np.random.Generator, dpi: int) -> bytes:
-    """Grey paper, skew, optical blur, sensor noise, uneven lighting and JPEG compression; returns the JPEG."""
-    black, white = rng.uniform(18, 32), rng.uniform(234, 244)
-    image = image.point(lambda v: round(black + v * (white - black) / 255))
-    angle = rng.uniform(0.4, 1.2) * rng.choice([-1, 1])
-    image = image.rotate(angle, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=round(white))
-    image = image.filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 0.8)))
-    page = np.asarray(image, dtype=np.float32)
-    rows, cols = page.shape
-    direction = rng.uniform(0, 2 * np.pi)
-    ramp = (np.cos(direction) * np.linspace(-0.5, 0.5, cols)[None, :]
-            + np.sin(direction) * np.linspace(-0.5, 0.5, rows)[:, None])
-    page = page + rng.uniform(4, 8) * ramp + rng.normal(0, rng.uniform(4.5, 5.5), page.shape)
-    buffer = io.BytesIO()
-    Image.fromarray(np.clip(page, 0, 255).round().astype(np.uint8)).save(
-        buffer, "JPEG", quality=int(rng.integers(55, 71)), optimize=True, dpi=(dpi, dpi))
-    return buffer.getvalue()
-
-
-def pdf_to_scan_pages(source: pdfium.PdfDocument, spec: ScanSpec, rng: np.random.Generator) -> list[bytes]:
-    """JPEG scans of the pages after the typed ones; the last page of the document carries stamp and signature."""
-    scans = []
-    for index in range(spec.typed_pages, len(source)):
-        image = render_page(source[index], spec.dpi)
-        if index == len(source) - 1:
-            image = add_stamp_and_signature(image, rng, spec)
-        scans.append(simulate_scan(image, rng, spec.dpi))
-    return scans
-
-
-def fix_volatile_bytes(data: bytes) -> bytes:
-    """Replace PDFium's creation date and random /ID by fixed metadata and an ID hashed from the content."""
-    info, ids = PDFIUM_INFO.findall(data), PDFIUM_ID.findall(data)
-    if len(info) != 1 or len(ids) != 1 or len(FIXED_INFO) + 2 > len(info[0]):
-        raise RuntimeError("make_scans: unexpected PDFium trailer/info layout; update PDFIUM_INFO/PDFIUM_ID")
-    data = data.replace(info[0], FIXED_INFO + b" " * (len(info[0]) - len(FIXED_INFO) - 2) + b">>")
-    blank = b"/ID[<" + b"0" * 32 + b"><" + b"0" * 32 + b">]"
-    digest = hashlib.md5(data.replace(ids[0], blank), usedforsecurity=False).hexdigest().upper().encode()
-    return data.replace(ids[0], b"/ID[<" + digest + b"><" + digest + b">]")
-
-
-def build_pdf(source: pdfium.PdfDocument, spec: ScanSpec, scans: list[bytes]) -> bytes:
-    """Typed pages imported unchanged, then one page per scan with the JPEG filling the original page size."""
-    pdf = pdfium.PdfDocument.new()
-    if spec.typed_pages:
-        pdf.import_pages(source, list(range(spec.typed_pages)))
-    for index, jpeg in enumerate(scans, start=spec.typed_pages):
-        width, height = source[index].get_size()
-        page = pdf.new_page(width, height)
-        image = pdfium.PdfImage.new(pdf)
-        image.load_jpeg(io.BytesIO(jpeg), inline=False)
-        image.set_matrix(pdfium.PdfMatrix().scale(width, height))
-        page.insert_obj(image)
-        page.gen_content()
-    buffer = io.BytesIO()
-    pdf.save(buffer)
-    return fix_volatile_bytes(buffer.getvalue())
-
-
 def make_scan(spec: ScanSpec) -> Path:
-    source = pdfium.PdfDocument(FIXTURES / spec.original / "source.pdf")
-    rng = np.random.default_rng(spec.seed)
-    data = build_pdf(source, spec, pdf_to_scan_pages(source, spec, rng))
+    source = (FIXTURES / spec.original / "source.pdf").read_bytes()
+    data = pdf_to_scanned_pdf(source, ScanLook(dpi=spec.dpi), spec.seed, typed_pages=spec.typed_pages,
+                              mark_last=lambda image, rng: add_stamp_and_signature(image, rng, spec),
+                              creator=b"scripts/make_scans.py")
     target = FIXTURES / spec.slug / "source.pdf"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)

@@ -228,14 +228,27 @@ class OcrRules(_Rules):
     min_word_confidence: float = Field(ge=0, le=100)
     deskew_max_degrees: float = Field(ge=0, le=45)
     deskew_step_degrees: float = Field(gt=0)
-    bold_ink_ratio: float = Field(gt=0)
+    bold_stroke_ratio: float = Field(gt=0)
+    size_from_ink: bool
+    x_height: float = Field(gt=0, le=1)
+    cap_height: float = Field(gt=0, le=1)
+    size_tolerance: float = Field(ge=0, le=1)
+    min_size_pt: float = Field(gt=0)
+    dot_size_pt: tuple[float, float]
     line_contrast: int
     line_ink_level: int = Field(ge=0, le=255)
     line_min_length_pt: tuple[float, float]
     line_light_level: int = Field(ge=0, le=255)
     shade_step: int
+    line_step: int
+    shade_min: int = Field(ge=0, le=255)
     band_dark_level: int = Field(ge=0, le=255)
     bullet_like: list[str]
+    polarity_window_pt: float = Field(gt=0)
+    polarity_contrast: int = Field(ge=0, le=255)
+    badge_size_pt: tuple[float, float]
+    badge_config: str
+    zone_config: str
     page_timeout_s: float = Field(gt=0)
 
 
