@@ -130,7 +130,10 @@ def _aligned_table(ordered: list[Line], column: list[Line], page: int,
     right = [ln for ln in ordered if ln.box.x0 > label_right + 2 and ln.box.top >= column[0].box.top - size]
     if not right:
         return None, set()
-    vx = min(ln.box.x0 for ln in right if ln.box.top <= column[-1].box.bottom + size)
+    beside = [ln.box.x0 for ln in right if ln.box.top <= column[-1].box.bottom + size]
+    if not beside:  # print on the right only below the label column: not a label/value table
+        return None, set()
+    vx = min(beside)
     label_ids = {id(ln) for ln in column}
     rows: list[tuple[list[Line], list[Line]]] = []
     last_bottom = column[0].box.top

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.model import Block, Cell
+from pipeline.model import Block, Box, Cell, Line, Word
 from pipeline.rules import structure_rules, table_rules
 from pipeline.segment import text_to_period, text_to_signed_on
 from pipeline.sheets import cell_items, schedule_to_years
@@ -112,3 +112,30 @@ def test_numbered_circles_and_unnumbered_bullets() -> None:
     assert len(pantin.actions) == 21 and all(a.number is None for a in pantin.actions)
     tagged = next(a for a in pantin.actions if a.title.startswith("Accompagner l’installation"))
     assert tagged.years == [2025, 2026] and not tagged.title.endswith("2026")
+
+
+def _line(text: str, x0: float, top: float) -> Line:
+    box = Box(x0, top, x0 + 6 * len(text), top + 10)
+    return Line(words=(Word(text, box, "F", 10.0, False),), box=box, page=1)
+
+
+def test_a_label_column_with_print_on_its_right_only_below_it_is_not_a_table() -> None:
+    """An OCR'd page: three field labels stacked at one x (a scanned brochure's key words) and text to their
+    right only further down: not a label/value table, and no crash (was min() of an empty sequence)."""
+    from pipeline.tables import lines_to_aligned_tables
+
+    lines = [_line("Pilote", 50, 100), _line("Partenaires", 50, 115), _line("Calendrier", 50, 130),
+             _line("Un paragraphe plus bas sur la page", 200, 400)]
+    tables, rest = lines_to_aligned_tables(lines, 1, 0)
+    assert tables == [] and rest == lines
+
+
+def test_a_label_column_with_values_on_its_right_is_a_table() -> None:
+    from pipeline.tables import lines_to_aligned_tables
+
+    lines = [_line("Pilote", 50, 100), _line("Ville de Mornac", 200, 100), _line("Partenaires", 50, 115),
+             _line("CPAM, CAF", 200, 115), _line("Calendrier", 50, 130), _line("2026", 200, 130)]
+    tables, rest = lines_to_aligned_tables(lines, 1, 0)
+    assert len(tables) == 1 and rest == []
+    assert [c.text for c in tables[0].cells] == ["Pilote", "Ville de Mornac", "Partenaires", "CPAM, CAF",
+                                                 "Calendrier", "2026"]
