@@ -30,6 +30,35 @@ _BLOCK_SELECTOR = ",".join(sorted(BLOCK_TAGS | {"div", "ul", "ol", "table", "sec
                                                   "figure", "aside", "header", "footer"}))
 
 
+def _lines(node: LexborNode) -> list[tuple[str, bool]]:
+    """The lines of a leaf element as a browser shows them: split at each <br>, each with whether it is all bold
+    (a footer's "<b>Communauté d'Agglomération de Lens-Liévin</b><br>Lens · Pas-de-Calais" is two lines, not one
+    name running into the next line's town)."""
+    parts: list[list[str]] = [[]]
+    bold_parts: list[list[bool]] = [[]]
+
+    def collect(n: LexborNode, bold: bool) -> None:
+        for c in n.iter(include_text=True):
+            if c.tag == "br":
+                parts.append([])
+                bold_parts.append([])
+            elif c.tag == "-text":
+                text = c.text(deep=True)
+                parts[-1].append(text)
+                if text.strip():
+                    bold_parts[-1].append(bold)
+            elif c.tag not in SKIP:
+                collect(c, bold or c.tag in {"b", "strong"})
+
+    collect(node, False)
+    lines = []
+    for words, bolds in zip(parts, bold_parts, strict=True):
+        text = re.sub(r"\s+", " ", "".join(words).translate(LIGATURES)).strip()
+        if text:
+            lines.append((text, bool(bolds) and all(bolds)))
+    return lines
+
+
 def _has_block_child(node: LexborNode) -> bool:
     return any(d.mem_id != node.mem_id for d in node.css(_BLOCK_SELECTOR))
 
@@ -118,16 +147,15 @@ def html_to_document(html: str) -> Document:
                     emit(f"{number}. {text}", "text", None, False)
                 else:
                     emit(text, "bullet", None, False)
+            elif _has_block_child(child):  # containers (div, section, ul…) and blocks holding blocks
+                walk(child)
+            elif child.css_first("br") is not None:
+                for text, bold in _lines(child):
+                    emit(text, "text", None, bold)
             elif tag in BLOCK_TAGS:
-                if _has_block_child(child):
-                    walk(child)
-                else:
-                    emit(_text(child), "text", None, _all_bold(child))
-            else:  # containers (div, section, ul, table…) and inline elements
-                if _has_block_child(child):
-                    walk(child)
-                else:
-                    emit(_text(child), "text", None, False)
+                emit(_text(child), "text", None, _all_bold(child))
+            else:  # inline elements and leaf containers
+                emit(_text(child), "text", None, False)
 
     if root is not None:
         walk(root)

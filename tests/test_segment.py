@@ -154,3 +154,18 @@ def test_a_longer_name_read_first_keeps_its_parts() -> None:
     texts = ["Les communautés de communes de Cœur de Brenne et de Brenne Val de Creuse signent le contrat",
              "Brenne Val de Creuse Communauté", "Brenne Val de Creuse Communauté finance le poste."]
     assert text_to_territory(texts, R) == "Cœur de Brenne et Brenne Val de Creuse"
+
+
+def test_a_line_break_in_html_ends_a_line_as_a_browser_shows_it() -> None:
+    """A footer "<b>Communauté d'Agglomération de X</b><br>Town · Département" is two lines: the territory is X,
+    not X followed by the next line's town."""
+    doc = _doc("<div><b>Communauté d’Agglomération de Val-Sud</b><br>Valbourg · Somme</div>"
+               "<p>Le contrat local de santé de la Communauté d’Agglomération de Val-Sud est signé.</p>")
+    assert [(b.text, b.bold) for b in doc.blocks][:2] == [
+        ("Communauté d’Agglomération de Val-Sud", True), ("Valbourg · Somme", False)]
+    assert document_to_tree(doc).territory == "Val-Sud"
+
+
+def test_a_paragraph_without_line_breaks_stays_one_block() -> None:
+    doc = _doc("<p>Le CLS comprend <b>trois axes</b> et <i>douze actions</i> en 2025</p>")
+    assert [b.text for b in doc.blocks] == ["Le CLS comprend trois axes et douze actions en 2025"]
