@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from pipeline.model import Block, Box, Line, Page, Word
+from pipeline.ocr import FONT as OCR_FONT
 from pipeline.rules import structure_rules
 
 LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st",
@@ -278,6 +279,18 @@ def _strip_bullet(line: Line) -> tuple[bool, str]:
     return False, text
 
 
+def _ocr_continuation(prev: Line, prev_text: str, line: Line, text: str) -> bool:
+    """A line read by OCR that goes on with the sentence above it (the line above does not end one, this one
+    starts in lower case, nearly the same size): the same paragraph, whatever weight or size OCR measured for
+    each. A scanned paragraph's short last line is often measured lighter or a half point larger than the
+    lines above it; a text layer states its fonts and keeps its style rule."""
+    if prev.words[0].font != OCR_FONT or line.words[0].font != OCR_FONT:
+        return False
+    if abs(line.size - prev.size) > 0.2 * prev.size or re.search(r"[.!?:;]\W*$", prev_text):
+        return False
+    return text[:1].islower()
+
+
 def region_to_blocks(lines: list[Line], region: int) -> list[Block]:
     ordered = sorted(lines, key=lambda ln: (round(ln.box.top / 2), ln.box.x0))
     blocks: list[Block] = []
@@ -325,9 +338,11 @@ def region_to_blocks(lines: list[Line], region: int) -> list[Block]:
         if current:
             prev = current[-1][0]
             gap = line.box.top - prev.box.bottom
+            restyled = abs(line.size - prev.size) > 0.12 * prev.size or line.bold != prev.bold
+            if restyled and _ocr_continuation(prev, current[-1][1], line, body):
+                restyled = False
             starts_new = (
-                bullet or ITEM_START.match(body) is not None or gap > 0.75 * line.size
-                or abs(line.size - prev.size) > 0.12 * prev.size or line.bold != prev.bold
+                bullet or ITEM_START.match(body) is not None or gap > 0.75 * line.size or restyled
                 or (current_bullet and line.box.x0 < current[0][0].box.x0 - 1)
             )
             if starts_new:

@@ -118,11 +118,18 @@ def image_to_ocr_page(png: bytes, scale: float) -> OcrPage:
     # table's cells are read from the page as scanned, like a text layer's.
     from pipeline.layout import edges_to_grids
 
-    tables = [g.box for g in edges_to_grids(list(edges), ())]
+    grids = edges_to_grids(list(edges), ())
+    tables = [g.box for g in grids]
     zones = [z for z in zones if not any(t.x0 * scale <= (z[0] + z[2]) / 2 <= t.x1 * scale
                                          and t.top * scale <= (z[1] + z[3]) / 2 <= t.bottom * scale for t in tables)]
     data = _zones_read(data, [(x0, y0, x1, y1, upright[y0:y1, x0:x1]) for x0, y0, x1, y1 in zones], settings)
     data = _read_alone(data, [(*b, str(settings["badge_config"]), True) for b in badges], settings)
+    # A ruled table's cell with print in it where the page reading found no word (Tesseract's page layout
+    # can drop a tight row of a fiche: "Public cible", "Calendrier 2025-2027") is read on its own.
+    cells = _inked_cells(page_image, [c for g in grids for c in g.cells], scale, _levels(gray))
+    data = _read_alone(data, [(*c, str(settings["zone_config"]), False) for c in cells], settings,
+                       first_block=300_000)
+    data = _lost_colons(data, page_image, _levels(gray))
     page = data_to_ocr_page(data, scale, float(settings["min_word_confidence"]), upright, settings)
     words = tuple(w for w in (_off_a_rule(w, edges) for w in page.words) if w is not None)
     return replace(page, words=words, edges=edges,
@@ -389,8 +396,99 @@ def _zones_read(data: dict[str, list[Any]], zones: list[tuple[int, int, int, int
     return out
 
 
+def _blobs(ink: Any) -> list[tuple[int, int, int, int]]:
+    """Connected pieces (8-neighbours) of a small boolean image, as (x0, top, x1, bottom), ends exclusive."""
+    seen = ink.copy()
+    height, width = ink.shape
+    out = []
+    for y, x in zip(*ink.nonzero(), strict=True):
+        if not seen[y, x]:
+            continue
+        seen[y, x] = False
+        stack, box = [(int(y), int(x))], [int(x), int(y), int(x) + 1, int(y) + 1]
+        while stack:
+            cy, cx = stack.pop()
+            box = [min(box[0], cx), min(box[1], cy), max(box[2], cx + 1), max(box[3], cy + 1)]
+            for ny in (cy - 1, cy, cy + 1):
+                for nx in (cx - 1, cx, cx + 1):
+                    if 0 <= ny < height and 0 <= nx < width and seen[ny, nx]:
+                        seen[ny, nx] = False
+                        stack.append((ny, nx))
+        out.append((box[0], box[1], box[2], box[3]))
+    return out
+
+
+def _lost_colons(data: dict[str, list[Any]], gray: Any, levels: _Levels) -> dict[str, list[Any]]:
+    """A colon standing alone after a word (French print: "déclinés :", "primaires : renforcer…") that
+    Tesseract left out, put back: two small dots one above the other in the gap after the word, at the
+    word's height, and nothing else there. The colon carries structure (an announced list, "Axe : action ;
+    action"); its loss merged a list of axes into its sentence."""
+    words = [k for k in range(len(data["text"])) if int(data["level"][k]) == 5 and str(data["text"][k]).strip()
+             and float(data["conf"][k]) >= 0]
+    by_line: dict[tuple[int, int, int], list[int]] = {}
+    for k in words:
+        by_line.setdefault((int(data["block_num"][k]), int(data["par_num"][k]), int(data["line_num"][k])),
+                           []).append(k)
+    found: list[tuple[int, int, int, int, int]] = []  # after row k: x0, top, x1, bottom
+    for line in by_line.values():
+        line.sort(key=lambda k: int(data["left"][k]))
+        for i, k in enumerate(line):
+            text = str(data["text"][k]).strip()
+            if text.endswith((":", ";")) or (i + 1 < len(line) and str(data["text"][line[i + 1]]).strip()[:1] in ":;"):
+                continue
+            left, top = int(data["left"][k]), int(data["top"][k])
+            right, h = left + int(data["width"][k]), int(data["height"][k])
+            if h < 8:
+                continue
+            end = int(data["left"][line[i + 1]]) - 1 if i + 1 < len(line) else right + int(1.2 * h)
+            end = min(end, right + int(1.2 * h), gray.shape[1])
+            if end - right < 3:
+                continue
+            crop = gray[max(top, 0):top + h, right + 1:end]
+            ink = crop < levels.half
+            if not ink.any() or int(ink.sum()) > 0.2 * h * h:
+                continue
+            blobs = _blobs(ink)
+            if len(blobs) != 2:
+                continue
+            (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = sorted(blobs, key=lambda b: b[1])
+            small = all(0 < b[2] - b[0] <= 0.3 * h and 0 < b[3] - b[1] <= 0.3 * h for b in blobs)
+            stacked = abs((ax0 + ax1) - (bx0 + bx1)) / 2 <= max(2.0, 0.12 * h) and by0 - ay1 >= 0.12 * h
+            if small and stacked and by1 >= 0.5 * h:
+                found.append((k, right + 1 + min(ax0, bx0), top + ay0, right + 1 + max(ax1, bx1), top + by1))
+    if not found:
+        return data
+    out: dict[str, list[Any]] = {key: [] for key in data}
+    after = {k: f for k, *f in found}
+    for k in range(len(data["text"])):
+        for key, column in data.items():
+            out[key].append(column[k])
+        if k in after:
+            x0, y0, x1, y1 = after[k]
+            for key, column in data.items():
+                out[key].append({"left": x0, "top": y0, "width": x1 - x0, "height": y1 - y0, "text": ":",
+                                 "conf": 90.0}.get(key, column[k]))
+    return out
+
+
+def _inked_cells(gray: Any, cells: list[Box], scale: float, levels: _Levels) -> list[tuple[int, int, int, int, Any]]:
+    """Cells of ruled tables (points) -> their insides in pixels (x0, top, x1, bottom, image), rules left out,
+    for those with print in them (a few letters' worth of ink)."""
+    out = []
+    margin = max(int(round(2.0 * scale)), 2)
+    for c in cells:
+        x0, y0 = int(c.x0 * scale) + margin, int(c.top * scale) + margin
+        x1, y1 = int(c.x1 * scale) - margin, int(c.bottom * scale) - margin
+        if x1 - x0 < 4 * margin or y1 - y0 < 2 * margin:
+            continue
+        image = gray[max(y0, 0):y1, max(x0, 0):x1]
+        if image.size and int((image < levels.half).sum()) >= 4 * margin * margin:
+            out.append((x0, y0, x1, y1, image))
+    return out
+
+
 def _read_alone(data: dict[str, list[Any]], pieces: list[tuple[int, int, int, int, Any, str, bool]],
-                settings: dict[str, Any]) -> dict[str, list[Any]]:
+                settings: dict[str, Any], first_block: int = 100_000) -> dict[str, list[Any]]:
     """Pieces of the page (x0, top, x1, bottom, image, Tesseract config, figures only) in which the page's
     reading found no word, read on their own and added to the page's words (a line each, as Tesseract saw
     them): a badge's lone figure, a year tile's "20" over "26"."""
@@ -413,7 +511,7 @@ def _read_alone(data: dict[str, list[Any]], pieces: list[tuple[int, int, int, in
             text = str(text).strip()
             if int(got["level"][k]) != 5 or not text or float(got["conf"][k]) < 0 or (figures and not text.isdigit()):
                 continue
-            row = {"level": 5, "page_num": 1, "block_num": 100_000 + n, "par_num": int(got["par_num"][k]),
+            row = {"level": 5, "page_num": 1, "block_num": first_block + n, "par_num": int(got["par_num"][k]),
                    "line_num": int(got["line_num"][k]), "word_num": int(got["word_num"][k]),
                    "left": x0 + int(got["left"][k]) - pad, "top": y0 + int(got["top"][k]) - pad,
                    "width": int(got["width"][k]), "height": int(got["height"][k]), "conf": got["conf"][k],

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from functools import cache
 
-from pipeline.blocks import _join
+from pipeline.blocks import _join, region_to_blocks
 from pipeline.document import pages_to_document
 from pipeline.layout import pdf_to_pages
-from pipeline.model import Document
+from pipeline.model import Box, Document, Line, Word
+from pipeline.ocr import FONT as OCR_FONT
 from tests.conftest import FIXTURES
 
 
@@ -56,3 +57,34 @@ def test_hyphenation_at_line_end() -> None:
     assert _join(["la pluriprofes-", "sionnalité"]) == "la pluriprofessionnalité"
     assert _join(["favoriser le bien-", "être des usagers"]) == "favoriser le bien-être des usagers"
     assert _join(["Saint-", "Nazaire"]) == "Saint-Nazaire"
+
+
+def _line(text: str, top: float, size: float, bold: bool, font: str) -> Line:
+    words, x = [], 60.0
+    for t in text.split():
+        width = 0.5 * size * len(t)
+        words.append(Word(t, Box(x, top, x + width, top + size), font, size, bold))
+        x += width + 0.3 * size
+    return Line(tuple(words), Box(60.0, top, x, top + size), 1)
+
+
+def test_a_scanned_paragraphs_last_line_measured_lighter_stays_in_its_paragraph() -> None:
+    """OCR measures weight and size line by line: a bold paragraph's short last line read as regular and half a
+    point larger still goes on with the sentence above it (the beauvaisis twin lost its list of axes so)."""
+    lines = [_line("Il rassemble les acteurs autour d'objectifs communs : prévention, accès aux", 100, 10.0,
+                   True, OCR_FONT),
+             _line("soins, santé mentale et soutien aux professionnels.", 113, 10.5, False, OCR_FONT),
+             _line("Depuis 2017, le CLS accompagne les habitants.", 126, 10.0, True, OCR_FONT)]
+    blocks = region_to_blocks(lines, 0)
+    assert [b.text for b in blocks] == [
+        "Il rassemble les acteurs autour d'objectifs communs : prévention, accès aux soins, santé mentale et "
+        "soutien aux professionnels.", "Depuis 2017, le CLS accompagne les habitants."]
+
+
+def test_a_text_layer_keeps_its_style_rule_and_ocr_a_sentence_end() -> None:
+    text_layer = [_line("Les priorités du contrat", 100, 10.0, True, "Arial-Bold"),
+                  _line("sont au nombre de quatre.", 114, 10.0, False, "Arial")]
+    assert len(region_to_blocks(text_layer, 0)) == 2
+    ended = [_line("Le contrat est signé :", 100, 10.0, True, OCR_FONT),
+             _line("la commune et l'ARS.", 113, 10.0, False, OCR_FONT)]
+    assert len(region_to_blocks(ended, 0)) == 2

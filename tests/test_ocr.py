@@ -109,3 +109,41 @@ def test_the_review_page_shows_a_scan_with_the_boxes_of_its_ocr_items(tmp_path: 
     assert len(got["tree"]["actions"]) == 11  # the gold (the original's)
     image = client.get(f"/api/documents/{SCAN.parent.name}/page/2")
     assert image.status_code == 200 and image.content[:4] == b"\x89PNG"
+
+
+def _gap_after_a_word(marks: list[tuple[int, int, int, int]]) -> tuple[object, dict[str, list[object]]]:
+    """A 60 x 300 page: a 'word' (solid ink, 40 px high) at x 20-120, the next word at x 200-280, and `marks`
+    (x0, top, x1, bottom) drawn in the gap between them; Tesseract's data for the two words."""
+    import numpy as np
+
+    gray = np.full((60, 300), 235, dtype=np.uint8)
+    gray[10:50, 20:120] = 30
+    gray[10:50, 200:280] = 30
+    for x0, y0, x1, y1 in marks:
+        gray[y0:y1, x0:x1] = 30
+    data: dict[str, list[object]] = {"level": [5, 5], "page_num": [1, 1], "block_num": [1, 1], "par_num": [1, 1],
+                                     "line_num": [1, 1], "word_num": [1, 2], "left": [20, 200], "top": [10, 10],
+                                     "width": [100, 80], "height": [40, 40], "conf": [95, 95],
+                                     "text": ["déclinés", "l'attractivité"]}
+    return gray, data
+
+
+def test_a_colon_standing_alone_that_tesseract_left_out_is_put_back() -> None:
+    """French print sets a colon apart ("déclinés : l'attractivité, …"); Tesseract often drops it, and the list
+    it announces is lost. Two small dots one above the other in the gap after a word are a colon."""
+    gray, data = _gap_after_a_word([(150, 24, 156, 30), (150, 42, 156, 48)])
+    got = ocr._lost_colons(data, gray, ocr._levels(gray))  # type: ignore[arg-type]
+    assert got["text"] == ["déclinés", ":", "l'attractivité"]
+    assert got["left"][1] == 150 and got["line_num"][1] == 1
+
+
+@pytest.mark.parametrize("marks", [
+    [],  # an empty gap
+    [(150, 42, 156, 48)],  # a full stop standing alone
+    [(140, 28, 170, 32)],  # a dash
+    [(150, 24, 156, 30), (150, 42, 156, 48), (165, 42, 171, 48)],  # more than a colon: not read as one
+    [(150, 12, 156, 48)],  # a bar
+], ids=["empty", "full-stop", "dash", "three-dots", "bar"])
+def test_other_marks_in_a_gap_are_not_colons(marks: list[tuple[int, int, int, int]]) -> None:
+    gray, data = _gap_after_a_word(marks)
+    assert ocr._lost_colons(data, gray, ocr._levels(gray))["text"] == data["text"]  # type: ignore[arg-type]
