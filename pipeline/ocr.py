@@ -126,10 +126,12 @@ def image_to_ocr_page(png: bytes, scale: float) -> OcrPage:
     data = _read_alone(data, [(*b, str(settings["badge_config"]), True) for b in badges], settings)
     # A ruled table's cell with print in it where the page reading found no word (Tesseract's page layout
     # can drop a tight row of a fiche: "Public cible", "Calendrier 2025-2027") is read on its own.
-    cells = _inked_cells(page_image, [c for g in grids for c in g.cells], scale, _levels(gray))
+    levels = _levels(gray)
+    cells = _inked_cells(page_image, [c for g in grids for c in g.cells], scale, levels,
+                         float(settings["cell_margin_pt"]))
     data = _read_alone(data, [(*c, str(settings["zone_config"]), False) for c in cells], settings,
                        first_block=300_000)
-    data = _lost_colons(data, page_image, _levels(gray))
+    data = _lost_colons(data, page_image, levels, settings)
     page = data_to_ocr_page(data, scale, float(settings["min_word_confidence"]), upright, settings)
     words = tuple(w for w in (_off_a_rule(w, edges) for w in page.words) if w is not None)
     return replace(page, words=words, edges=edges,
@@ -396,33 +398,14 @@ def _zones_read(data: dict[str, list[Any]], zones: list[tuple[int, int, int, int
     return out
 
 
-def _blobs(ink: Any) -> list[tuple[int, int, int, int]]:
-    """Connected pieces (8-neighbours) of a small boolean image, as (x0, top, x1, bottom), ends exclusive."""
-    seen = ink.copy()
-    height, width = ink.shape
-    out = []
-    for y, x in zip(*ink.nonzero(), strict=True):
-        if not seen[y, x]:
-            continue
-        seen[y, x] = False
-        stack, box = [(int(y), int(x))], [int(x), int(y), int(x) + 1, int(y) + 1]
-        while stack:
-            cy, cx = stack.pop()
-            box = [min(box[0], cx), min(box[1], cy), max(box[2], cx + 1), max(box[3], cy + 1)]
-            for ny in (cy - 1, cy, cy + 1):
-                for nx in (cx - 1, cx, cx + 1):
-                    if 0 <= ny < height and 0 <= nx < width and seen[ny, nx]:
-                        seen[ny, nx] = False
-                        stack.append((ny, nx))
-        out.append((box[0], box[1], box[2], box[3]))
-    return out
-
-
-def _lost_colons(data: dict[str, list[Any]], gray: Any, levels: _Levels) -> dict[str, list[Any]]:
+def _lost_colons(data: dict[str, list[Any]], gray: Any, levels: _Levels,
+                 settings: dict[str, Any]) -> dict[str, list[Any]]:
     """A colon standing alone after a word (French print: "déclinés :", "primaires : renforcer…") that
     Tesseract left out, put back: two small dots one above the other in the gap after the word, at the
     word's height, and nothing else there. The colon carries structure (an announced list, "Axe : action ;
-    action"); its loss merged a list of axes into its sentence."""
+    action"); its loss merged a list of axes into its sentence. Sizes are shares of the word's height
+    (`colon_*` in ocr.yaml)."""
+    reach, dot_max, gap_min = (float(settings[k]) for k in ("colon_reach", "colon_dot_max", "colon_gap_min"))
     words = [k for k in range(len(data["text"])) if int(data["level"][k]) == 5 and str(data["text"][k]).strip()
              and float(data["conf"][k]) >= 0]
     by_line: dict[tuple[int, int, int], list[int]] = {}
@@ -440,20 +423,23 @@ def _lost_colons(data: dict[str, list[Any]], gray: Any, levels: _Levels) -> dict
             right, h = left + int(data["width"][k]), int(data["height"][k])
             if h < 8:
                 continue
-            end = int(data["left"][line[i + 1]]) - 1 if i + 1 < len(line) else right + int(1.2 * h)
-            end = min(end, right + int(1.2 * h), gray.shape[1])
+            end = int(data["left"][line[i + 1]]) - 1 if i + 1 < len(line) else right + int(reach * h)
+            end = min(end, right + int(reach * h), gray.shape[1])
             if end - right < 3:
                 continue
             crop = gray[max(top, 0):top + h, right + 1:end]
             ink = crop < levels.half
             if not ink.any() or int(ink.sum()) > 0.2 * h * h:
                 continue
-            blobs = _blobs(ink)
-            if len(blobs) != 2:
+            pieces = _zones(ink)
+            if len(pieces) != 2:
                 continue
-            (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = sorted(blobs, key=lambda b: b[1])
-            small = all(0 < b[2] - b[0] <= 0.3 * h and 0 < b[3] - b[1] <= 0.3 * h for b in blobs)
-            stacked = abs((ax0 + ax1) - (bx0 + bx1)) / 2 <= max(2.0, 0.12 * h) and by0 - ay1 >= 0.12 * h
+            # each piece's box (x0, top, x1, bottom), ends exclusive, the upper one first
+            blobs = sorted(((int(z[:, 1].min()), int(z[:, 0].min()), int(z[:, 1].max()) + 1, int(z[:, 0].max()) + 1)
+                            for z in pieces), key=lambda b: b[1])
+            (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = blobs
+            small = all(0 < b[2] - b[0] <= dot_max * h and 0 < b[3] - b[1] <= dot_max * h for b in blobs)
+            stacked = abs((ax0 + ax1) - (bx0 + bx1)) / 2 <= max(2.0, gap_min * h) and by0 - ay1 >= gap_min * h
             if small and stacked and by1 >= 0.5 * h:
                 found.append((k, right + 1 + min(ax0, bx0), top + ay0, right + 1 + max(ax1, bx1), top + by1))
     if not found:
@@ -471,11 +457,12 @@ def _lost_colons(data: dict[str, list[Any]], gray: Any, levels: _Levels) -> dict
     return out
 
 
-def _inked_cells(gray: Any, cells: list[Box], scale: float, levels: _Levels) -> list[tuple[int, int, int, int, Any]]:
-    """Cells of ruled tables (points) -> their insides in pixels (x0, top, x1, bottom, image), rules left out,
-    for those with print in them (a few letters' worth of ink)."""
+def _inked_cells(gray: Any, cells: list[Box], scale: float, levels: _Levels,
+                 margin_pt: float) -> list[tuple[int, int, int, int, Any]]:
+    """Cells of ruled tables (points) -> their insides in pixels (x0, top, x1, bottom, image), `margin_pt` in
+    from their rules, for those with print in them (a few letters' worth of ink)."""
     out = []
-    margin = max(int(round(2.0 * scale)), 2)
+    margin = max(int(round(margin_pt * scale)), 2)
     for c in cells:
         x0, y0 = int(c.x0 * scale) + margin, int(c.top * scale) + margin
         x1, y1 = int(c.x1 * scale) - margin, int(c.bottom * scale) - margin

@@ -111,6 +111,9 @@ def test_the_review_page_shows_a_scan_with_the_boxes_of_its_ocr_items(tmp_path: 
     assert image.status_code == 200 and image.content[:4] == b"\x89PNG"
 
 
+_SETTINGS = ocr.ocr_rules()["ocr"]  # the project's colon_* values
+
+
 def _gap_after_a_word(marks: list[tuple[int, int, int, int]]) -> tuple[object, dict[str, list[object]]]:
     """A 60 x 300 page: a 'word' (solid ink, 40 px high) at x 20-120, the next word at x 200-280, and `marks`
     (x0, top, x1, bottom) drawn in the gap between them; Tesseract's data for the two words."""
@@ -132,7 +135,7 @@ def test_a_colon_standing_alone_that_tesseract_left_out_is_put_back() -> None:
     """French print sets a colon apart ("déclinés : l'attractivité, …"); Tesseract often drops it, and the list
     it announces is lost. Two small dots one above the other in the gap after a word are a colon."""
     gray, data = _gap_after_a_word([(150, 24, 156, 30), (150, 42, 156, 48)])
-    got = ocr._lost_colons(data, gray, ocr._levels(gray))  # type: ignore[arg-type]
+    got = ocr._lost_colons(data, gray, ocr._levels(gray), _SETTINGS)  # type: ignore[arg-type]
     assert got["text"] == ["déclinés", ":", "l'attractivité"]
     assert got["left"][1] == 150 and got["line_num"][1] == 1
 
@@ -146,4 +149,4 @@ def test_a_colon_standing_alone_that_tesseract_left_out_is_put_back() -> None:
 ], ids=["empty", "full-stop", "dash", "three-dots", "bar"])
 def test_other_marks_in_a_gap_are_not_colons(marks: list[tuple[int, int, int, int]]) -> None:
     gray, data = _gap_after_a_word(marks)
-    assert ocr._lost_colons(data, gray, ocr._levels(gray))["text"] == data["text"]  # type: ignore[arg-type]
+    assert ocr._lost_colons(data, gray, ocr._levels(gray), _SETTINGS)["text"] == data["text"]  # type: ignore[arg-type]

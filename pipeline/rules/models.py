@@ -249,6 +249,10 @@ class OcrRules(_Rules):
     badge_size_pt: tuple[float, float]
     badge_config: str
     zone_config: str
+    cell_margin_pt: float = Field(ge=0)
+    colon_reach: float = Field(gt=0)
+    colon_dot_max: float = Field(gt=0, le=1)
+    colon_gap_min: float = Field(ge=0, le=1)
     page_timeout_s: float = Field(gt=0)
 
 
